@@ -1,0 +1,149 @@
+"""tools/misc/make_tiny_clip.py and tools/gen_class_embeddings.py, end to end and offline."""
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from mmdet.registry import DATASETS
+from mmengine.dataset import BaseDataset
+
+from omgseg.models.backbones.clip_factory import TINY_CLIP_CFG
+from omgseg.models.text import (VILD_TEMPLATES, CLIPTextEncoder, TextEmbeddingClassifier,
+                                compute_class_embeddings, load_class_embeddings)
+
+ROOT = Path(__file__).resolve().parents[2]
+NAMES = ['person,child,girl', 'handrail_or_fence', 'sky', 'tv remote/remote control']
+
+
+@DATASETS.register_module(name='OmgsegTestVocabDataset', force=True)
+class _VocabDataset(BaseDataset):
+    """Dataset with a vocabulary and no data: the tool must not read annotations."""
+    METAINFO = dict(classes=('cat', 'dog_or_puppy', 'grass'),
+                    thing_classes=('cat', 'dog_or_puppy'), stuff_classes=('grass',))
+
+    def load_data_list(self):
+        raise AssertionError('gen_class_embeddings must build datasets with lazy_init=True')
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+def _load_tool(rel: str = 'tools/gen_class_embeddings.py'):
+    """Import a tool script as a module (in-process runs avoid a slow interpreter start)."""
+    spec = importlib.util.spec_from_file_location(Path(rel).stem + '_tool', ROOT / rel)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def tiny_ckpt(tmp_path_factory) -> str:
+    path = str(tmp_path_factory.mktemp('clip') / 'tiny_clip.pth')
+    proc = _run('tools/misc/make_tiny_clip.py', '--out', path, '--seed', '0')
+    assert proc.returncode == 0, proc.stderr
+    return path
+
+
+def _write_config(tmp_path: Path, ckpt: str, body: str, name: str = 'cfg.py') -> str:
+    backbone = (f'dict(type="OpenCLIPBackbone", model_name=None, '
+                f'model_cfg={TINY_CLIP_CFG!r}, pretrained={ckpt!r})')
+    path = tmp_path / name
+    path.write_text(f'{body}\nmodel = dict(type="OMGSeg", backbone={backbone}, '
+                    f'panoptic_head=dict(class_embed_path={str(tmp_path / "emb" / "v.pth")!r}))\n')
+    return str(path)
+
+
+def test_make_tiny_clip_deterministic_and_loadable(tmp_path, tiny_ckpt, capsys):
+    tool = _load_tool('tools/misc/make_tiny_clip.py')
+    again = str(tmp_path / 'again.pth')
+    torch.manual_seed(99)  # the tool must reseed itself
+    assert tool.main(['--out', again]) == 0
+    a, b = torch.load(tiny_ckpt, weights_only=True), torch.load(again, weights_only=True)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert tool.main(['--out', again, '--seed', '1']) == 0
+    assert 'skipping' in capsys.readouterr().out
+    assert torch.equal(torch.load(again, weights_only=True)['text_projection'],
+                       a['text_projection'])
+    assert tool.main(['--out', again, '--seed', '1', '--force']) == 0
+    assert not torch.equal(torch.load(again, weights_only=True)['text_projection'],
+                           a['text_projection'])
+    # The real loader (strict) accepts it and the weights change from a fresh init.
+    torch.manual_seed(123)
+    enc = CLIPTextEncoder(model_cfg=TINY_CLIP_CFG, pretrained=tiny_ckpt)
+    assert not torch.equal(enc.clip.text_projection, a['text_projection'])
+    enc.load_weights()
+    assert torch.equal(enc.clip.text_projection, a['text_projection'])
+
+
+def test_gen_from_config_vocabulary(tmp_path, tiny_ckpt):
+    cfg = _write_config(tmp_path, tiny_ckpt,
+                        f'vocabulary = dict(classes={NAMES!r}, thing_classes={NAMES[:2]!r}, '
+                        f'stuff_classes={NAMES[2:]!r})')
+    proc = _run('tools/gen_class_embeddings.py', cfg)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / 'emb' / 'v.pth'
+    assert '(4, 3, 64)' in proc.stdout and str(out) in proc.stdout
+    emb, meta = load_class_embeddings(out, expected_class_names=NAMES)
+    assert emb.shape == (4, 3, 64)
+    assert (meta['num_things'], meta['num_stuff']) == (2, 2)
+    assert meta['clip_model'] == 'custom cfg' and meta['clip_pretrained'] == tiny_ckpt
+    assert meta['templates'] == list(VILD_TEMPLATES) and meta['embed_dim'] == 64
+    assert meta['synonyms'][3] == ['tv remote', 'remote control']
+    # Same numbers as the in-process API with the same checkpoint.
+    enc = CLIPTextEncoder(model_cfg=TINY_CLIP_CFG, pretrained=tiny_ckpt)
+    enc.load_weights()
+    torch.testing.assert_close(emb, compute_class_embeddings(enc, NAMES)[0], atol=1e-5, rtol=0)
+    # --out, --batch-size and --cfg-options (in-process); other chunking, same embeddings.
+    other = tmp_path / 'other.pth'
+    assert _load_tool().main([cfg, '--out', str(other), '--batch-size', '9', '--cfg-options',
+                              'vocabulary.classes=[sky,person]', 'vocabulary.thing_classes=[]',
+                              'vocabulary.stuff_classes=[sky,person]']) == 0
+    emb2, meta2 = load_class_embeddings(other, expected_class_names=['sky', 'person'])
+    assert (meta2['num_things'], meta2['num_stuff']) == (0, 2)
+    torch.testing.assert_close(emb2[0, 0], emb[2, 0], atol=1e-5, rtol=0)
+    torch.testing.assert_close(emb2[1, 0], emb[0, 0], atol=1e-5, rtol=0)
+    # The classifier consumes the file.
+    clf = TextEmbeddingClassifier(embed_path=str(out), num_classes=4, class_names=NAMES)
+    logits = clf(emb[:, 0])
+    assert logits.shape == (4, 5) and torch.equal(logits.argmax(-1), torch.arange(4))
+
+
+def test_gen_from_dataset_metainfo(tmp_path, tiny_ckpt):
+    tool = _load_tool()
+    cfg = _write_config(tmp_path, tiny_ckpt, 'val_dataloader = dict(dataset=dict('
+                        'type="RepeatDataset", times=2, '
+                        'dataset=dict(type="OmgsegTestVocabDataset")))')
+    out = tmp_path / 'ds.pth'
+    # The project's name for the tiny CLIP (as the toy config uses) instead of an explicit cfg.
+    assert tool.main([cfg, '--split', 'val', '--out', str(out), '--cfg-options',
+                      'model.backbone.model_name=omgseg_tiny_convnext',
+                      'model.backbone.model_cfg=None']) == 0
+    emb, meta = load_class_embeddings(out, expected_class_names=['cat', 'dog_or_puppy', 'grass'])
+    assert emb.shape == (3, 2, 64) and (meta['num_things'], meta['num_stuff']) == (2, 1)
+    assert 'RepeatDataset' in meta['vocabulary_source']
+    assert meta['clip_model'] == 'omgseg_tiny_convnext'
+    enc = CLIPTextEncoder(model_cfg=TINY_CLIP_CFG, pretrained=tiny_ckpt)
+    enc.load_weights()
+    torch.testing.assert_close(emb, compute_class_embeddings(enc, ['cat', 'dog_or_puppy',
+                                                                   'grass'])[0])
+    with pytest.raises(ValueError, match='train_dataloader'):
+        tool.main([cfg, '--out', str(out)])  # default split: no train_dataloader
+
+
+def test_gen_errors(tmp_path, tiny_ckpt):
+    tool = _load_tool()
+    cfg = tmp_path / 'noout.py'
+    cfg.write_text(f'vocabulary = dict(classes=["a"])\nmodel = dict(backbone=dict('
+                   f'model_cfg={TINY_CLIP_CFG!r}, pretrained={tiny_ckpt!r}))\n')
+    with pytest.raises(ValueError, match=r'--out.*class_embed_path'):
+        tool.main([str(cfg)])
+    bad = _write_config(tmp_path, tiny_ckpt, 'vocabulary = dict(classes=["a", "b"], '
+                        'thing_classes=["b"], stuff_classes=["a"])', name='bad.py')
+    with pytest.raises(ValueError, match='things first'):
+        tool.main([bad])

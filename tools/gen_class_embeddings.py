@@ -1,0 +1,186 @@
+"""Compute the CLIP text class embeddings of a config's vocabulary.
+
+    python tools/gen_class_embeddings.py CONFIG [--out PATH] [--split train|val|test]
+        [--device cpu] [--batch-size 256] [--cfg-options KEY=VALUE ...]
+
+The vocabulary is the config's top-level ``vocabulary`` (a dict with ``classes``, optional
+``thing_classes``/``stuff_classes``, or a name in ``omgseg.datasets.metainfo``) or, without
+one, the metainfo of ``cfg.<split>_dataloader.dataset`` (built with ``lazy_init=True``: no
+annotation is read).
+The CLIP model is ``cfg.model.backbone`` (``model_name``/``model_cfg``/``pretrained``). Writes
+``PATH`` (a ``(K, P, D)`` tensor) and its ``.json`` sidecar; ``PATH`` defaults to
+``cfg.model.panoptic_head.class_embed_path``.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import importlib
+import importlib.util
+import sys
+import time
+from typing import Any
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from mmengine.config import DictAction
+
+    parser = argparse.ArgumentParser(description='Generate CLIP text class embeddings.')
+    parser.add_argument('config', help='mmengine config file')
+    parser.add_argument('--out', help='output .pth (default: '
+                        'cfg.model.panoptic_head.class_embed_path)')
+    parser.add_argument('--split', default='train', choices=['train', 'val', 'test'],
+                        help='whose dataloader gives the classes when the config has no '
+                        '`vocabulary`')
+    parser.add_argument('--device', default='cpu', help='device of the text encoder')
+    parser.add_argument('--batch-size', type=int, default=256, help='prompts per forward')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, e.g. model.backbone.pretrained=PATH')
+    return parser.parse_args(argv)
+
+
+def _plain(obj: Any) -> Any:
+    """ConfigDict/tuple trees -> plain dicts/lists (JSON and open_clip friendly)."""
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def vocabulary_from_meta(meta: dict, source: str) -> dict[str, Any]:
+    """Check a ``classes``/``thing_classes``/``stuff_classes`` dict; things must come first.
+
+    Returns ``dict(classes, num_things, num_stuff, source)`` (counts ``None`` when unknown).
+    """
+    classes = meta.get('classes')
+    things, stuff = meta.get('thing_classes'), meta.get('stuff_classes')
+    if classes is None and things is not None and stuff is not None:
+        classes = list(things) + list(stuff)
+    if not classes:
+        raise ValueError(f'{source} defines no `classes` (nor `thing_classes` + '
+                         f'`stuff_classes`); add them or use a config with a `vocabulary`.')
+    classes = list(classes)
+    for name in classes:
+        if not isinstance(name, str):
+            raise ValueError(f'{source}: class names must be strings, got {name!r}.')
+    dups = sorted({n for n in classes if classes.count(n) > 1})
+    if dups:
+        print(f'WARNING: {source} repeats class names {dups[:5]}; their labels get identical '
+              f'embeddings.', file=sys.stderr)
+    num_things = num_stuff = None
+    if things is not None and stuff is not None:
+        things, stuff = list(things), list(stuff)
+        if things + stuff != classes:
+            raise ValueError(f'{source}: `classes` must be `thing_classes` followed by '
+                             f'`stuff_classes` (labels are things first, then stuff).')
+        num_things, num_stuff = len(things), len(stuff)
+    elif things is not None:
+        num_things = len(things)
+        if list(things) != classes[:num_things]:
+            raise ValueError(f'{source}: `thing_classes` must be the first `classes`.')
+        num_stuff = len(classes) - num_things
+    return dict(classes=classes, num_things=num_things, num_stuff=num_stuff, source=source)
+
+
+def _set_lazy_init(dataset_cfg: dict) -> None:
+    """Set ``lazy_init=True`` on a dataset cfg and on datasets nested in wrappers."""
+    dataset_cfg['lazy_init'] = True
+    if isinstance(dataset_cfg.get('dataset'), dict):
+        _set_lazy_init(dataset_cfg['dataset'])
+    for sub in dataset_cfg.get('datasets') or []:
+        if isinstance(sub, dict):
+            _set_lazy_init(sub)
+
+
+def read_vocabulary(cfg, split: str = 'train') -> dict[str, Any]:
+    """The config's ``vocabulary`` or the metainfo of ``cfg.<split>_dataloader.dataset``.
+
+    ``vocabulary`` is a dict (``classes``, optional ``thing_classes``/``stuff_classes``) or the
+    name of a vocabulary in ``omgseg.datasets.metainfo``.
+    """
+    vocab = cfg.get('vocabulary')
+    if isinstance(vocab, str):
+        from omgseg.datasets.metainfo import get_vocabulary
+        return vocabulary_from_meta(get_vocabulary(vocab), f'vocabulary {vocab!r} named by '
+                                    f'{cfg.filename}')
+    if vocab is not None:
+        return vocabulary_from_meta(_plain(vocab), f'config `vocabulary` of {cfg.filename}')
+    key = f'{split}_dataloader'
+    loader = cfg.get(key)
+    if not loader or not loader.get('dataset'):
+        raise ValueError(f'{cfg.filename} has neither a top-level `vocabulary` nor '
+                         f'`{key}.dataset`; add `vocabulary=dict(classes=[...])` or pick '
+                         f'another --split.')
+    from mmdet.registry import DATASETS
+    from mmengine.registry import init_default_scope
+
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    dataset_cfg = copy.deepcopy(loader['dataset'])
+    _set_lazy_init(dataset_cfg)
+    dataset = DATASETS.build(dataset_cfg)
+    source = f'{key}.dataset ({type(dataset).__name__}) of {cfg.filename}'
+    return vocabulary_from_meta(dict(dataset.metainfo), source)
+
+
+def build_text_encoder(cfg):
+    """A :class:`CLIPTextEncoder` matching ``cfg.model.backbone``, weights loaded."""
+    from omgseg.models.text import CLIPTextEncoder
+
+    backbone = _plain(cfg.get('model', {}).get('backbone') or {})
+    if not backbone.get('model_name') and not backbone.get('model_cfg'):
+        raise ValueError(f'{cfg.filename}: model.backbone needs `model_name` or `model_cfg` '
+                         f'to know which CLIP to use.')
+    encoder = CLIPTextEncoder(model_name=backbone.get('model_name'),
+                              model_cfg=backbone.get('model_cfg'),
+                              pretrained=backbone.get('pretrained'))
+    if encoder.pretrained is None:
+        print('WARNING: model.backbone.pretrained is None: random CLIP weights, the embeddings '
+              'carry no meaning (fine for tests only).', file=sys.stderr)
+    encoder.load_weights()
+    return encoder
+
+
+def _import_project() -> None:
+    """Import omgseg so its datasets/models are in the registries."""
+    import omgseg  # noqa: F401
+    for name in ('omgseg.datasets', 'omgseg.models', 'omgseg.models.text'):
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from mmengine.config import Config
+
+    _import_project()
+    from omgseg.models.text import VILD_TEMPLATES, compute_class_embeddings, \
+        save_class_embeddings
+
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    out = args.out or (cfg.get('model', {}).get('panoptic_head') or {}).get('class_embed_path')
+    if not out:
+        raise ValueError(f'No output path: pass --out PATH or set '
+                         f'model.panoptic_head.class_embed_path in {args.config}.')
+    vocab = read_vocabulary(cfg, args.split)
+    encoder = build_text_encoder(cfg).to(args.device)
+    start = time.perf_counter()
+    embeddings, synonyms = compute_class_embeddings(encoder, vocab['classes'], VILD_TEMPLATES,
+                                                    batch_size=args.batch_size)
+    extra = dict(vocabulary_source=vocab['source'], config=args.config)
+    if encoder.model_cfg is not None:
+        extra['clip_model_cfg'] = _plain(encoder.model_cfg)
+    pth, sidecar = save_class_embeddings(
+        out, embeddings, vocab['classes'], synonyms=synonyms, clip_model=encoder.model_name,
+        clip_pretrained=encoder.pretrained, templates=VILD_TEMPLATES,
+        num_things=vocab['num_things'], num_stuff=vocab['num_stuff'], extra=extra)
+    print(f'classes from {vocab["source"]}')
+    print(f'wrote class embeddings {tuple(embeddings.shape)} (K, P, D) to {pth} '
+          f'(+ {sidecar}) in {time.perf_counter() - start:.1f}s')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
