@@ -1,0 +1,3 @@
+from .clip_preprocessor import ClipDataPreprocessor
+
+__all__ = ['ClipDataPreprocessor']

@@ -1,0 +1,93 @@
+"""Batch clips of T frames into a normalised, padded ``(B, T, 3, H, W)`` tensor."""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseDataPreprocessor
+from mmengine.structures import PixelData
+
+from omgseg.registry import MODELS
+from omgseg.structures import IGNORE_INDEX
+
+
+@MODELS.register_module()
+class ClipDataPreprocessor(BaseDataPreprocessor):
+    """Normalise and pad clips; pad ground-truth masks and semantic maps to the batch shape.
+
+    Args:
+        mean / std: per-channel statistics in 0-255 RGB (ImageNet's, as the original).
+        bgr_to_rgb: images are loaded as BGR by mmcv; the CLIP backbone wants RGB.
+        pad_size_divisor: pad H and W up to a multiple of this (32 = the coarsest stride).
+        pad_size: optional fixed (H, W) to pad every batch to (e.g. (736, 1280) in training).
+        seg_pad_value: fill of padded semantic pixels (void).
+        non_blocking: asynchronous host-to-device copies.
+    """
+
+    def __init__(self, *, mean: Sequence[float] = (123.675, 116.28, 103.53),
+                 std: Sequence[float] = (58.395, 57.12, 57.375), bgr_to_rgb: bool = True,
+                 pad_size_divisor: int = 32, pad_size: Sequence[int] | None = None,
+                 seg_pad_value: int = IGNORE_INDEX, non_blocking: bool = False) -> None:
+        super().__init__(non_blocking=non_blocking)
+        self.register_buffer('mean', torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer('std', torch.tensor(std).view(1, 3, 1, 1), persistent=False)
+        self.bgr_to_rgb = bgr_to_rgb
+        self.pad_size_divisor = pad_size_divisor
+        self.pad_size = tuple(pad_size) if pad_size is not None else None
+        self.seg_pad_value = seg_pad_value
+
+    def _batch_shape(self, clips: list[torch.Tensor]) -> tuple[int, int]:
+        h = max(c.shape[-2] for c in clips)
+        w = max(c.shape[-1] for c in clips)
+        if self.pad_size is not None:
+            if h > self.pad_size[0] or w > self.pad_size[1]:
+                raise ValueError(f'an image of {h}x{w} exceeds pad_size {self.pad_size}; crop '
+                                 f'it in the pipeline or raise pad_size.')
+            h, w = self.pad_size
+        d = self.pad_size_divisor
+        return math.ceil(h / d) * d, math.ceil(w / d) * d
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        """Args: data with ``inputs`` (list of (T, 3, H, W) uint8) and ``data_samples``
+        (list of ``TrackDataSample``). Returns ``inputs`` (B, T, 3, Hp, Wp) float."""
+        data = self.cast_data(data)
+        clips = data['inputs']
+        if isinstance(clips, torch.Tensor):
+            clips = list(clips)
+        num_frames = {c.shape[0] for c in clips}
+        if len(num_frames) != 1:
+            raise ValueError(f'clips of one batch must have the same number of frames, got '
+                             f'{sorted(num_frames)}.')
+        hp, wp = self._batch_shape(clips)
+        batch = []
+        for clip in clips:
+            clip = clip.float()
+            if self.bgr_to_rgb:
+                clip = clip.flip(1)
+            clip = (clip - self.mean) / self.std
+            batch.append(F.pad(clip, (0, wp - clip.shape[-1], 0, hp - clip.shape[-2])))
+        inputs = torch.stack(batch)
+        samples = data.get('data_samples')
+        if samples is not None:
+            for sample in samples:
+                for frame in sample.video_data_samples:
+                    frame.set_metainfo(dict(batch_input_shape=(hp, wp), pad_shape=(hp, wp)))
+                    self._pad_gt(frame, hp, wp)
+        return dict(inputs=inputs, data_samples=samples)
+
+    def _pad_gt(self, frame, hp: int, wp: int) -> None:
+        if 'gt_instances' in frame and 'masks' in frame.gt_instances:
+            masks = frame.gt_instances.masks
+            if hasattr(masks, 'pad'):
+                frame.gt_instances.masks = masks.pad((hp, wp), pad_val=0).to_tensor(
+                    dtype=torch.bool, device=self.device)
+            else:
+                frame.gt_instances.masks = F.pad(masks, (0, wp - masks.shape[-1],
+                                                         0, hp - masks.shape[-2]))
+        if 'gt_sem_seg' in frame:
+            sem = frame.gt_sem_seg.sem_seg
+            # PixelData fixes its shape on creation, so padding needs a new one
+            frame.gt_sem_seg = PixelData(sem_seg=F.pad(
+                sem, (0, wp - sem.shape[-1], 0, hp - sem.shape[-2]), value=self.seg_pad_value))

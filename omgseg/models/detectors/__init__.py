@@ -1,0 +1,3 @@
+from .omgseg import OMGSeg
+
+__all__ = ['OMGSeg']

@@ -1,0 +1,3 @@
+from .query_decoder_head import OMGQueryHead
+
+__all__ = ['OMGQueryHead']

@@ -1,0 +1,161 @@
+"""The shared query decoder: masked-attention transformer over a clip's pixel features.
+
+Queries (learned object queries, or encoded prompts) predict one *tube* mask each over the T
+frames of a clip, a class distribution from CLIP text embeddings, and an objectness logit.
+An image is a clip of one frame; there is no separate image path.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from mmdet.models.layers import Mask2FormerTransformerDecoder, SinePositionalEncoding3D
+from mmengine.model import BaseModule, caffe2_xavier_init
+from torch import nn
+
+from omgseg.models.layers import build_mlp, mask_pool
+from omgseg.registry import MODELS
+
+
+@MODELS.register_module()
+class OMGQueryHead(BaseModule):
+    """Pixel decoder + 9-layer masked-attention decoder + mask / class / objectness heads.
+
+    Module names follow the released OMG-Seg checkpoints (``pixel_decoder``,
+    ``transformer_decoder``, ``query_feat``, ``query_embed``, ``level_embed``, ``mask_embed``,
+    ``iou_embed``, ``cls_proj``, ``mask_pooling_proj``).
+
+    Args:
+        in_channels: backbone channels per level, e.g. [192, 384, 768, 1536].
+        feat_channels: decoder width (256).
+        num_queries: learned object queries (300).
+        num_things_classes / num_stuff_classes: vocabulary split; labels are things first.
+        clip_dim: CLIP embedding dimension D of the class embeddings (768 for ConvNeXt-L).
+        class_embed_path: ``.pth`` file written by ``tools/gen_class_embeddings.py``.
+        pixel_decoder: config of :class:`OMGPixelDecoder`.
+        transformer_decoder: config of mmdet's ``Mask2FormerTransformerDecoder``.
+        num_transformer_feat_level: memory levels cycled through by the decoder layers (3).
+        positional_encoding: config of the 3D sine encoding of the memory.
+        logit_scale: fixed temperature of the cosine classifier (100).
+        init_cfg: mmengine init config.
+    """
+
+    def __init__(self, *, in_channels: list[int], feat_channels: int = 256,
+                 num_queries: int = 300, num_things_classes: int, num_stuff_classes: int,
+                 clip_dim: int, class_embed_path: str, pixel_decoder: dict,
+                 transformer_decoder: dict, num_transformer_feat_level: int = 3,
+                 positional_encoding: dict | None = None, logit_scale: float = 100.0,
+                 init_cfg: dict | None = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.num_things_classes = num_things_classes
+        self.num_stuff_classes = num_stuff_classes
+        self.num_classes = num_things_classes + num_stuff_classes
+        self.num_queries = num_queries
+        self.num_levels = num_transformer_feat_level
+        pixel_decoder = dict(pixel_decoder, in_channels=in_channels,
+                             feat_channels=feat_channels, out_channels=feat_channels)
+        self.pixel_decoder = MODELS.build(pixel_decoder)
+        self.transformer_decoder = Mask2FormerTransformerDecoder(**transformer_decoder)
+        self.num_heads = self.transformer_decoder.layers[0].cross_attn.num_heads
+        # Identity projections keep the original's (empty) ``decoder_input_projs`` keys.
+        self.decoder_input_projs = nn.ModuleList(
+            [nn.Identity() for _ in range(num_transformer_feat_level)])
+        pos_cfg = dict(num_feats=feat_channels // 2, normalize=True)
+        pos_cfg.update(positional_encoding or {})
+        self.decoder_positional_encoding = SinePositionalEncoding3D(**pos_cfg)
+        self.query_embed = nn.Embedding(num_queries, feat_channels)
+        self.query_feat = nn.Embedding(num_queries, feat_channels)
+        self.level_embed = nn.Embedding(num_transformer_feat_level, feat_channels)
+        self.mask_embed = build_mlp(feat_channels, feat_channels, feat_channels)
+        self.iou_embed = build_mlp(feat_channels, feat_channels, 1)
+        self.cls_proj = build_mlp(feat_channels, feat_channels, clip_dim)
+        self.mask_pooling_proj = nn.Sequential(nn.LayerNorm(feat_channels),
+                                               nn.Linear(feat_channels, feat_channels))
+        self.classifier = MODELS.build(dict(type='TextEmbeddingClassifier',
+                                            embed_path=class_embed_path,
+                                            num_classes=self.num_classes,
+                                            logit_scale=logit_scale))
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        self.pixel_decoder.init_weights()
+        for p in self.transformer_decoder.parameters():
+            if p.dim() > 1:
+                nn.init.xavier_normal_(p)
+        for m in self.decoder_input_projs:
+            if isinstance(m, nn.Conv2d):
+                caffe2_xavier_init(m, bias=0)
+        self.classifier.load()
+
+    def _prediction(self, query: torch.Tensor, mask_features: torch.Tensor,
+                    attn_size: tuple[int, int]) -> dict[str, torch.Tensor]:
+        """Predictions from the current queries.
+
+        Args:
+            query: (B, Q, C) decoder state.
+            mask_features: (B, T, C, H, W) stride-4 pixel features.
+            attn_size: (h, w) of the memory level the next layer attends to.
+
+        Returns:
+            dict with ``cls`` (B, Q, K+1), ``obj`` (B, Q), ``mask`` (B, Q, T, H, W) logits and
+            ``attn_mask`` (B * nH, Q, T * h * w) bool, True = not attended.
+        """
+        out = self.transformer_decoder.post_norm(query)
+        mask = torch.einsum('bqc,btchw->bqthw', self.mask_embed(out), mask_features)
+        pooled = mask_pool(mask_features, mask.detach())                       # (B, Q, C)
+        cls_embed = self.cls_proj(self.mask_pooling_proj(pooled) + out)         # (B, Q, D)
+        cls = self.classifier(cls_embed)                                        # (B, Q, K+1)
+        obj = self.iou_embed(out).squeeze(-1)                                   # (B, Q)
+        b, q, t, h, w = mask.shape
+        small = F.interpolate(mask.detach().flatten(0, 2)[:, None], size=attn_size,
+                              mode='bilinear', align_corners=False)
+        attn_mask = small.view(b, 1, q, t * attn_size[0] * attn_size[1]).sigmoid() < 0.5
+        attn_mask = attn_mask.expand(b, self.num_heads, q, -1).flatten(0, 1)
+        # A query whose mask covers nothing would attend to nothing (NaN); let it see all.
+        attn_mask = attn_mask & ~attn_mask.all(dim=-1, keepdim=True)
+        return dict(cls=cls, obj=obj, mask=mask, attn_mask=attn_mask, query=query)
+
+    def forward(self, feats: list[torch.Tensor], num_frames: int,
+                queries: tuple[torch.Tensor, torch.Tensor] | None = None,
+                self_attn_mask: torch.Tensor | None = None) -> list[dict[str, torch.Tensor]]:
+        """Run the decoder on a batch of clips.
+
+        Args:
+            feats: backbone maps (B*T, C_i, H_i, W_i), frames of a clip contiguous.
+            num_frames: T.
+            queries: optional (content, positional) queries (B, Q', C) each, e.g. encoded
+                prompts; the learned object queries are used when ``None``.
+            self_attn_mask: optional (B*nH, Q', Q') bool, True = not attended.
+
+        Returns:
+            One prediction dict per set (before the first layer and after each layer, 10 for
+            9 layers); see :meth:`_prediction`.
+        """
+        mask_features, memories = self.pixel_decoder(feats)
+        bt, c, hm, wm = mask_features.shape
+        b, t = bt // num_frames, num_frames
+        mask_features = mask_features.view(b, t, c, hm, wm)
+        keys, key_pos, sizes = [], [], []
+        for i in range(self.num_levels):
+            mem = self.decoder_input_projs[i](memories[i])
+            h, w = mem.shape[-2:]
+            mem = mem.view(b, t, c, h, w)
+            pos = self.decoder_positional_encoding(mem.new_zeros((b, t, h, w), dtype=torch.bool))
+            # (B, T, C, h, w) -> (B, T*h*w, C): memory attention spans every frame.
+            keys.append(mem.permute(0, 1, 3, 4, 2).reshape(b, t * h * w, c)
+                        + self.level_embed.weight[i][None, None])
+            key_pos.append(pos.permute(0, 1, 3, 4, 2).reshape(b, t * h * w, c))
+            sizes.append((h, w))
+        if queries is None:
+            query = self.query_feat.weight[None].expand(b, -1, -1)
+            query_pos = self.query_embed.weight[None].expand(b, -1, -1)
+        else:
+            query, query_pos = queries
+        preds = [self._prediction(query, mask_features, sizes[0])]
+        for i, layer in enumerate(self.transformer_decoder.layers):
+            lvl = i % self.num_levels
+            query = layer(query=query, key=keys[lvl], value=keys[lvl], query_pos=query_pos,
+                          key_pos=key_pos[lvl], cross_attn_mask=preds[-1]['attn_mask'],
+                          self_attn_mask=self_attn_mask, key_padding_mask=None)
+            preds.append(self._prediction(query, mask_features,
+                                          sizes[(i + 1) % self.num_levels]))
+        return preds

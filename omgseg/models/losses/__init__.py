@@ -1,0 +1,3 @@
+from .criterion import OMGCriterion
+
+__all__ = ['OMGCriterion']

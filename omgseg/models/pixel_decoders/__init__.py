@@ -1,0 +1,3 @@
+from .msdeform_pixel_decoder import OMGPixelDecoder
+
+__all__ = ['OMGPixelDecoder']
