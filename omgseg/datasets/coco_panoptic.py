@@ -1,0 +1,119 @@
+"""COCO-panoptic-format image datasets (COCO, and anything written in its layout)."""
+from __future__ import annotations
+
+import json
+import os.path as osp
+
+from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
+
+from omgseg.datasets.metainfo import vocabulary_from
+from omgseg.models.text.vocabulary import normalize_class_name
+from omgseg.registry import DATASETS, TRANSFORMS
+from omgseg.structures import TASK_PANOPTIC, TASKS
+
+
+def _match_category(name: str, classes: tuple[str, ...]) -> int | None:
+    """Label of a json category name: exact name, else a shared synonym."""
+    if name in classes:
+        return classes.index(name)
+    wanted = set(normalize_class_name(name))
+    for i, cls in enumerate(classes):
+        if wanted & set(normalize_class_name(cls)):
+            return i
+    return None
+
+
+@DATASETS.register_module()
+class OMGCocoPanopticDataset(BaseDataset):
+    """Images with COCO panoptic annotations (PNG + JSON); each sample is a 1-frame clip.
+
+    Args:
+        ann_file: panoptic json (``annotations/panoptic_val2017.json``).
+        data_root: prefix of relative paths.
+        data_prefix: ``img`` folder and ``seg`` folder of panoptic PNGs.
+        vocabulary: name in ``omgseg.datasets.metainfo`` or a dict of thing/stuff classes;
+            json categories are mapped to its labels by name (things first).
+        task: stamped on every sample (the model routes on it).
+        filter_cfg: ``filter_empty_gt`` drops images without segments (training).
+        Other arguments as mmengine's ``BaseDataset``.
+    """
+
+    def __init__(self, *, ann_file: str, vocabulary: str | dict,
+                 data_prefix: dict | None = None, task: str = TASK_PANOPTIC,
+                 **kwargs) -> None:
+        if task not in TASKS:
+            raise ValueError(f'task {task!r} is not one of {TASKS}.')
+        vocab = vocabulary_from(vocabulary)
+        metainfo = dict(kwargs.pop('metainfo', None) or {})
+        metainfo.update(vocab, vocabulary=vocabulary if isinstance(vocabulary, str) else 'custom',
+                        task=task)
+        self.task = task
+        # Build pipeline steps from mmdet's registry so the dataset works without a Runner's
+        # default scope (mmengine's own registry does not know mmdet/omgseg transforms).
+        kwargs['pipeline'] = [TRANSFORMS.build(t) if isinstance(t, dict) else t
+                              for t in kwargs.get('pipeline', [])]
+        super().__init__(ann_file=ann_file, metainfo=metainfo,
+                         data_prefix=data_prefix or dict(img='', seg=''), **kwargs)
+
+    def load_data_list(self) -> list[dict]:
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(
+                f'annotation file {self.ann_file} does not exist; see data/README.md for the '
+                f'expected layout and the converter that writes it.')
+        with open(self.ann_file) as f:
+            coco = json.load(f)
+        for key in ('images', 'annotations', 'categories'):
+            if key not in coco:
+                raise ValueError(f'{self.ann_file} has no "{key}" list; is it a COCO *panoptic* '
+                                 f'json?')
+        classes = self.metainfo['classes']
+        num_things = len(self.metainfo['thing_classes'])
+        cat2label = {}
+        for cat in coco['categories']:
+            label = _match_category(cat['name'], classes)
+            if label is None:
+                raise ValueError(f'{self.ann_file}: category {cat["name"]!r} (id {cat["id"]}) is '
+                                 f'not in vocabulary {self.metainfo["vocabulary"]!r}.')
+            if bool(cat.get('isthing', 1)) != (label < num_things):
+                raise ValueError(f'{self.ann_file}: category {cat["name"]!r} is '
+                                 f'{"a thing" if cat.get("isthing", 1) else "stuff"} in the json '
+                                 f'but not in the vocabulary.')
+            cat2label[cat['id']] = label
+        self._metainfo['cat2label'] = cat2label
+        self._metainfo['label2cat'] = {v: k for k, v in cat2label.items()}
+        anns = {a['image_id']: a for a in coco['annotations']}
+        data_list, missing = [], 0
+        for img in coco['images']:
+            ann = anns.get(img['id'])
+            if ann is None:
+                missing += 1
+                continue
+            segments = []
+            for seg in ann['segments_info']:
+                if seg['category_id'] not in cat2label:
+                    raise ValueError(f'{self.ann_file}: image {img["id"]} has a segment of '
+                                     f'unknown category id {seg["category_id"]}.')
+                label = cat2label[seg['category_id']]
+                segments.append(dict(id=seg['id'], category=label,
+                                     is_thing=label < num_things,
+                                     iscrowd=bool(seg.get('iscrowd', 0))))
+            data_list.append(dict(
+                img_id=img['id'], img_path=osp.join(self.data_prefix['img'], img['file_name']),
+                seg_map_path=osp.join(self.data_prefix['seg'], ann['file_name']),
+                height=img['height'], width=img['width'], segments_info=segments,
+                task=self.task))
+        if missing:
+            print_log(f'{self.ann_file}: skipped {missing} image(s) without a panoptic '
+                      f'annotation entry.', logger='current', level=30)
+        return data_list
+
+    def filter_data(self) -> list[dict]:
+        if self.test_mode or not (self.filter_cfg or {}).get('filter_empty_gt', False):
+            return self.data_list
+        kept = [d for d in self.data_list
+                if any(not s['iscrowd'] for s in d['segments_info'])]
+        if len(kept) < len(self.data_list):
+            print_log(f'{self.ann_file}: {len(self.data_list) - len(kept)} image(s) without '
+                      f'annotated segments are not used for training.', logger='current')
+        return kept

@@ -1,0 +1,107 @@
+"""Loading steps: images (with a logged skip for unreadable training files) and panoptic PNGs."""
+from __future__ import annotations
+
+import mmcv
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmdet.structures.bbox import HorizontalBoxes
+from mmdet.structures.mask import BitmapMasks
+from mmengine.fileio import get
+from mmengine.logging import print_log
+
+from omgseg.registry import TRANSFORMS
+from omgseg.structures import IGNORE_INDEX
+
+
+def rgb2id(rgb: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 RGB -> (H, W) int64 panoptic ids (R + 256 G + 256^2 B)."""
+    rgb = rgb.astype(np.int64)
+    return rgb[..., 0] + 256 * rgb[..., 1] + 256 * 256 * rgb[..., 2]
+
+
+@TRANSFORMS.register_module()
+class LoadImageSafe(BaseTransform):
+    """Read an image as BGR uint8 (H, W, 3).
+
+    A missing or unreadable file raises a ``FileNotFoundError``/``ValueError`` naming it; with
+    ``skip_bad=True`` (training) it is logged and skipped instead (the dataset then draws another
+    sample), so one corrupt file does not stop a long run.
+    """
+
+    def __init__(self, *, skip_bad: bool = False, backend_args: dict | None = None) -> None:
+        self.skip_bad = skip_bad
+        self.backend_args = backend_args
+
+    def transform(self, results: dict) -> dict | None:
+        path = results['img_path']
+        try:
+            try:
+                buf = get(path, backend_args=self.backend_args)
+            except FileNotFoundError as err:
+                raise FileNotFoundError(f'image file {path} does not exist.') from err
+            img = mmcv.imfrombytes(buf, flag='color', channel_order='bgr')
+            if img is None:
+                raise ValueError(f'image file {path} cannot be decoded (corrupt or not an '
+                                 f'image); replace it or remove it from the annotation file.')
+        except (FileNotFoundError, ValueError) as err:
+            if not self.skip_bad:
+                raise
+            print_log(f'skipped sample: {err}', logger='current', level=30)
+            return None
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class LoadPanopticAnnotationsPNG(BaseTransform):
+    """Read a COCO panoptic PNG into instance masks and a semantic map.
+
+    Adds ``gt_masks`` (BitmapMasks of thing segments, crowd ones flagged in
+    ``gt_ignore_flags``), ``gt_bboxes``, ``gt_bboxes_labels``, ``gt_instances_ids`` (the PNG
+    segment ids) and ``gt_seg_map`` (H, W) uint16 with every labelled pixel's class and
+    ``IGNORE_INDEX`` for void.
+    """
+
+    def __init__(self, *, backend_args: dict | None = None) -> None:
+        self.backend_args = backend_args
+
+    def transform(self, results: dict) -> dict:
+        path = results['seg_map_path']
+        try:
+            buf = get(path, backend_args=self.backend_args)
+        except FileNotFoundError as err:
+            raise FileNotFoundError(f'panoptic PNG {path} does not exist.') from err
+        png = mmcv.imfrombytes(buf, flag='color', channel_order='rgb')
+        if png is None:
+            raise ValueError(f'panoptic PNG {path} cannot be decoded.')
+        ids = rgb2id(png)
+        segments = {s['id']: s for s in results['segments_info']}
+        present = np.unique(ids)
+        unknown = [int(i) for i in present if i != 0 and i not in segments]
+        if unknown:
+            raise ValueError(f'panoptic PNG {path} holds segment id(s) {unknown[:5]} that its '
+                             f'json entry does not list; the PNG and json disagree.')
+        sem = np.full(ids.shape, IGNORE_INDEX, dtype=np.uint16)
+        masks, labels, ignore, inst_ids = [], [], [], []
+        for sid, seg in segments.items():
+            region = ids == sid
+            sem[region] = seg['category']
+            if seg['is_thing']:
+                masks.append(region.astype(np.uint8))
+                labels.append(seg['category'])
+                ignore.append(bool(seg['iscrowd']))
+                inst_ids.append(sid)
+        h, w = ids.shape
+        bitmap = BitmapMasks(masks, h, w) if masks else BitmapMasks(
+            np.zeros((0, h, w), np.uint8), h, w)
+        results['gt_masks'] = bitmap
+        results['gt_bboxes'] = HorizontalBoxes(bitmap.get_bboxes(dst_type='hbox').tensor
+                                               if masks else np.zeros((0, 4), np.float32))
+        results['gt_bboxes_labels'] = np.asarray(labels, dtype=np.int64)
+        results['gt_ignore_flags'] = np.asarray(ignore, dtype=bool)
+        results['gt_instances_ids'] = np.asarray(inst_ids, dtype=np.int64)
+        results['gt_seg_map'] = sem
+        results.setdefault('seg_fields', []).append('gt_seg_map')
+        return results

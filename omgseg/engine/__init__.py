@@ -1,0 +1,3 @@
+from .hooks import PanopticVisualizationHook, VocabularyCheckHook
+
+__all__ = ['PanopticVisualizationHook', 'VocabularyCheckHook']

@@ -1,0 +1,4 @@
+from .panoptic_visualization_hook import PanopticVisualizationHook
+from .vocabulary_check_hook import VocabularyCheckHook
+
+__all__ = ['PanopticVisualizationHook', 'VocabularyCheckHook']
