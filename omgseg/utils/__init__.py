@@ -1,0 +1,1 @@
+"""Small utilities (``safe_load``: checkpoint allow-list; ``launch``: tool config handling)."""

@@ -1,0 +1,41 @@
+"""Config adjustments shared by tools/train.py and tools/test.py."""
+from __future__ import annotations
+
+import torch
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+
+def _init_cpu_process_group() -> None:
+    """Join the process group over gloo ourselves: mmengine's own set-up always calls
+    ``torch.cuda.set_device``, which fails on machines without a GPU."""
+    import torch.distributed as dist
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+
+
+def prepare_cfg(cfg: Config, *, amp: bool = False, auto_scale_lr: bool = False) -> Config:
+    """Pick the distributed set-up for this machine and apply --amp / --auto-scale-lr."""
+    if not torch.cuda.is_available():
+        # nccl needs GPUs; CPU-only runs (development, CI) use gloo.
+        cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+        if cfg.get('launcher', 'none') != 'none':
+            _init_cpu_process_group()
+            # mmengine passes device_ids=[LOCAL_RANK] to DDP, which only GPU modules accept
+            if cfg.get('model_wrapper_cfg') is None:
+                cfg.model_wrapper_cfg = dict(
+                    type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
+                    find_unused_parameters=cfg.get('find_unused_parameters', False))
+    if amp:
+        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if wrapper == 'AmpOptimWrapper':
+            print_log('AMP is already enabled in the config.', logger='current')
+        elif wrapper != 'OptimWrapper':
+            raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got {wrapper!r}.')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if auto_scale_lr:
+        if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:
+            raise ValueError('--auto-scale-lr needs auto_scale_lr.base_batch_size in the config.')
+        cfg.auto_scale_lr.enable = True
+    return cfg
