@@ -1,0 +1,23 @@
+# Modules are registered in mmdet's registries by importing omgseg.
+default_scope = 'mmdet'
+custom_imports = dict(imports=['omgseg.register'], allow_failed_imports=False)
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2),
+    sampler_seed=dict(type='DistSamplerSeedHook'))
+# Refuses to start when the class-embedding file does not match a dataset's classes.
+custom_hooks = [dict(type='VocabularyCheckHook')]
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    # tools/train.py and tools/test.py switch to gloo when no GPU is present
+    dist_cfg=dict(backend='nccl'))
+log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0)

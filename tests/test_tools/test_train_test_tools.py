@@ -1,0 +1,101 @@
+"""tools/dist_train.sh, tools/dist_test.sh, tools/train.py --resume and --show-dir, on CPU."""
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_tool, toy_cfg
+
+METRIC = re.compile(r'panoptic/PQ: ([0-9.]+)')
+
+
+def _write_cfg(toy_root: Path, path: Path, **overrides) -> Path:
+    cfg = toy_cfg(toy_root, **overrides)
+    cfg.train_dataloader.batch_size = 2
+    cfg.val_dataloader.batch_size = 2
+    cfg.test_dataloader.batch_size = 2
+    cfg.dump(str(path))
+    return path
+
+
+def _log(work_dir: Path) -> str:
+    logs = sorted(work_dir.glob('*/*.log'))
+    assert logs, f'no log in {work_dir}'
+    return logs[-1].read_text()
+
+
+def _bash(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    proc = subprocess.run(['bash', *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    return proc
+
+
+@pytest.fixture(scope='module')
+def dist_run(toy_root, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('dist')
+    cfg = _write_cfg(toy_root, tmp / 'cfg.py', **{
+        'train_cfg.max_epochs': 2, 'train_cfg.val_interval': 2,
+        'default_hooks.checkpoint.interval': 1})
+    work = tmp / 'work'
+    _bash('tools/dist_train.sh', str(cfg), '2', '--work-dir', str(work))
+    return cfg, work
+
+
+def test_dist_train_two_processes_ends_with_pq(dist_run):
+    _, work = dist_run
+    log = _log(work)
+    assert 'Distributed training: True' in log and "backend='gloo'" in log
+    # 24 training images, 2 per batch: 6 iterations per epoch only when 2 processes share them
+    assert 'Epoch(train) [1][6/6]' in log
+    assert 'Panoptic quality' in log and METRIC.search(log)
+    assert (work / 'epoch_2.pth').is_file()
+
+
+def test_dist_test_reproduces_training_pq(dist_run, tmp_path):
+    cfg, work = dist_run
+    train_pq = METRIC.findall(_log(work))[-1]
+    test_work = tmp_path / 'test'
+    _bash('tools/dist_test.sh', str(cfg), str(work / 'epoch_2.pth'), '1',
+          '--work-dir', str(test_work), '--show-dir', str(tmp_path / 'vis'))
+    assert METRIC.findall(_log(test_work))[-1] == train_pq
+    metrics = json.loads((test_work / 'test_metrics.json').read_text())
+    assert abs(metrics['panoptic/PQ'] - float(train_pq)) < 1e-4
+    overlays = list((tmp_path / 'vis').glob('*.png'))
+    assert len(overlays) == 8
+
+
+def test_resume_continues_from_last_checkpoint(toy_root, tmp_path):
+    work = tmp_path / 'work'
+    one = _write_cfg(toy_root, tmp_path / 'one.py', **{
+        'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 10})
+    run_tool('tools/train.py', str(one), '--work-dir', str(work))
+    assert (work / 'epoch_1.pth').is_file()
+    two = _write_cfg(toy_root, tmp_path / 'two.py', **{
+        'train_cfg.max_epochs': 2, 'train_cfg.val_interval': 10})
+    run_tool('tools/train.py', str(two), '--work-dir', str(work), '--resume')
+    log = _log(work)
+    assert 'resumed epoch: 1' in log
+    assert 'Epoch(train) [2]' in log and 'Epoch(train) [1]' not in log
+    assert (work / 'epoch_2.pth').is_file()
+
+
+def test_embeddings_of_another_vocabulary_stop_training_before_it_starts(toy_root, tmp_path):
+    import torch
+    other = tmp_path / 'other.pth'
+    emb = torch.nn.functional.normalize(torch.randn(8, 1, 64), dim=-1)
+    torch.save(emb, other)
+    sidecar = json.loads((toy_root / 'class_embeddings' / 'tiny_clip_toy.json').read_text())
+    sidecar['class_names'] = [f'class{i}' for i in range(8)]
+    other.with_suffix('.json').write_text(json.dumps(sidecar))
+    cfg = _write_cfg(toy_root, tmp_path / 'cfg.py',
+                     **{'model.panoptic_head.class_embed_path': str(other)})
+    proc = subprocess.run([sys.executable, 'tools/train.py', str(cfg), '--work-dir',
+                           str(tmp_path / 'w')], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode != 0
+    assert 'other.pth' in proc.stderr and 'class0' in proc.stderr
+    assert 'Epoch(train)' not in proc.stdout + proc.stderr

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Training on a slurm cluster:
+#   [GPUS=32 GPUS_PER_NODE=8 CPUS_PER_TASK=5 SRUN_ARGS=...] \
+#   tools/slurm_train.sh PARTITION JOB_NAME CONFIG [WORK_DIR] [train.py args]
+set -euo pipefail
+PARTITION=$1
+JOB_NAME=$2
+CONFIG=$3
+WORK_DIR=${4:-work_dirs/$(basename "${CONFIG%.*}")}
+GPUS=${GPUS:-8}
+GPUS_PER_NODE=${GPUS_PER_NODE:-8}
+CPUS_PER_TASK=${CPUS_PER_TASK:-5}
+SRUN_ARGS=${SRUN_ARGS:-}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+srun -p "$PARTITION" --job-name="$JOB_NAME" --gres=gpu:"$GPUS_PER_NODE" \
+    --ntasks="$GPUS" --ntasks-per-node="$GPUS_PER_NODE" --cpus-per-task="$CPUS_PER_TASK" \
+    --kill-on-bad-exit=1 $SRUN_ARGS \
+    python -u "$ROOT/tools/train.py" "$CONFIG" --work-dir="$WORK_DIR" --launcher=slurm "${@:5}"

@@ -1,0 +1,63 @@
+"""Evaluate a checkpoint on a config's test set.
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--show-dir DIR] [--out F.pkl]
+                         [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+"""
+import argparse
+import json
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.dist import is_main_process
+from mmengine.runner import Runner
+
+from omgseg.utils.launch import prepare_cfg
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test an omgseg checkpoint')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where logs and metrics go')
+    parser.add_argument('--show-dir', help='write panoptic overlays of every image here')
+    parser.add_argument('--out', help='dump raw predictions to this .pkl file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    if not osp.isfile(args.checkpoint):
+        raise SystemExit(f'checkpoint {args.checkpoint} does not exist.')
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    prepare_cfg(cfg)
+    cfg.load_from = args.checkpoint
+    if args.show_dir:
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(type='PanopticVisualizationHook', show_dir=args.show_dir)]
+    runner = Runner.from_cfg(cfg)
+    if args.out:
+        from mmengine.evaluator import DumpResults
+        runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
+    metrics = runner.test()
+    if is_main_process():
+        out = osp.join(cfg.work_dir, 'test_metrics.json')
+        with open(out, 'w') as f:
+            json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
+        print(f'metrics written to {out}')
+
+
+if __name__ == '__main__':
+    main()
