@@ -8,11 +8,11 @@ import json
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
-from omgseg.utils.launch import prepare_cfg
+from omgseg.utils.launch import load_config, prepare_cfg
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,12 +36,8 @@ def main() -> None:
     args = parse_args()
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint {args.checkpoint} does not exist.')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args.config, launcher=args.launcher, cfg_options=args.cfg_options,
+                      work_dir=args.work_dir)
     prepare_cfg(cfg)
     cfg.load_from = args.checkpoint
     if args.show_dir:

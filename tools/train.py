@@ -5,12 +5,11 @@
 """
 import argparse
 import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from omgseg.utils.launch import prepare_cfg
+from omgseg.utils.launch import load_config, prepare_cfg
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,12 +35,8 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args.config, launcher=args.launcher, cfg_options=args.cfg_options,
+                      work_dir=args.work_dir)
     prepare_cfg(cfg, amp=args.amp, auto_scale_lr=args.auto_scale_lr)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None

@@ -1,9 +1,24 @@
 """Config adjustments shared by tools/train.py and tools/test.py."""
 from __future__ import annotations
 
+import os.path as osp
+
 import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
+
+
+def load_config(path: str, *, launcher: str = 'none', cfg_options: dict | None = None,
+                work_dir: str | None = None) -> Config:
+    """Read a config, apply ``--cfg-options`` and choose the work dir
+    (``--work-dir`` > the config's ``work_dir`` > ``work_dirs/<config name>``)."""
+    cfg = Config.fromfile(path)
+    cfg.launcher = launcher
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(path))[0])
+    return cfg
 
 
 def _init_cpu_process_group() -> None:

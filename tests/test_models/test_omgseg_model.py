@@ -14,6 +14,7 @@ from tests.conftest import toy_cfg
 @pytest.fixture(scope='module')
 def model(toy_root):
     cfg = toy_cfg(toy_root)
+    cfg.model.backbone.frozen = True  # the OMG-Seg setting (the toy job fine-tunes its CLIP)
     m = MODELS.build(cfg.model)
     m.init_weights()
     return m
@@ -113,3 +114,22 @@ def test_predict_outputs_per_frame(model):
         assert f.pred_instances.masks.shape[1:] == (64, 96)
     # one query is one object through time: the same instance ranks on both frames
     assert torch.equal(frames[0].pred_instances.labels, frames[1].pred_instances.labels)
+
+
+def test_frozen_backbone_stays_in_eval_mode(model):
+    model.train()
+    assert model.panoptic_head.training
+    assert not any(m.training for m in model.backbone.modules())
+
+
+def test_unfrozen_backbone_trains_its_stages_but_not_the_clip_head(toy_root):
+    cfg = toy_cfg(toy_root)
+    cfg.model.backbone.frozen = False
+    m = MODELS.build(cfg.model)
+    m.init_weights()
+    m.train()
+    assert m.backbone.layer1.training and not m.backbone.head.training
+    data = m.data_preprocessor(make_batch(1, 1), training=True)
+    sum(m.loss(data['inputs'], data['data_samples']).values()).backward()
+    assert all(p.grad is not None for p in m.backbone.layer4.parameters())
+    assert all(p.grad is None and not p.requires_grad for p in m.backbone.head.parameters())

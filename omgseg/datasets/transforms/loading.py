@@ -19,6 +19,25 @@ def rgb2id(rgb: np.ndarray) -> np.ndarray:
     return rgb[..., 0] + 256 * rgb[..., 1] + 256 * 256 * rgb[..., 2]
 
 
+def read_image(path: str, what: str, channel_order: str = 'bgr',
+               backend_args: dict | None = None) -> np.ndarray:
+    """Read a colour image (H, W, 3) uint8; errors name the file and what it is.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ValueError: the file cannot be decoded (corrupt or not an image).
+    """
+    try:
+        buf = get(path, backend_args=backend_args)
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f'{what} {path} does not exist.') from err
+    img = mmcv.imfrombytes(buf, flag='color', channel_order=channel_order)
+    if img is None:
+        raise ValueError(f'{what} {path} cannot be decoded (corrupt or not an image); replace '
+                         f'it or remove it from the annotation file.')
+    return img
+
+
 @TRANSFORMS.register_module()
 class LoadImageSafe(BaseTransform):
     """Read an image as BGR uint8 (H, W, 3).
@@ -35,14 +54,7 @@ class LoadImageSafe(BaseTransform):
     def transform(self, results: dict) -> dict | None:
         path = results['img_path']
         try:
-            try:
-                buf = get(path, backend_args=self.backend_args)
-            except FileNotFoundError as err:
-                raise FileNotFoundError(f'image file {path} does not exist.') from err
-            img = mmcv.imfrombytes(buf, flag='color', channel_order='bgr')
-            if img is None:
-                raise ValueError(f'image file {path} cannot be decoded (corrupt or not an '
-                                 f'image); replace it or remove it from the annotation file.')
+            img = read_image(path, 'image file', 'bgr', self.backend_args)
         except (FileNotFoundError, ValueError) as err:
             if not self.skip_bad:
                 raise
@@ -69,14 +81,7 @@ class LoadPanopticAnnotationsPNG(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         path = results['seg_map_path']
-        try:
-            buf = get(path, backend_args=self.backend_args)
-        except FileNotFoundError as err:
-            raise FileNotFoundError(f'panoptic PNG {path} does not exist.') from err
-        png = mmcv.imfrombytes(buf, flag='color', channel_order='rgb')
-        if png is None:
-            raise ValueError(f'panoptic PNG {path} cannot be decoded.')
-        ids = rgb2id(png)
+        ids = rgb2id(read_image(path, 'panoptic PNG', 'rgb', self.backend_args))
         segments = {s['id']: s for s in results['segments_info']}
         present = np.unique(ids)
         unknown = [int(i) for i in present if i != 0 and i not in segments]

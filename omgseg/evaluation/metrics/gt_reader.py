@@ -1,10 +1,9 @@
 """Ground truth of a predicted frame, read from the dataset's own files at original size."""
 from __future__ import annotations
 
-import mmcv
 import numpy as np
-from mmengine.fileio import get
 
+from omgseg.datasets.transforms.loading import read_image
 from omgseg.evaluation.functional import rgb2id
 from omgseg.structures import IGNORE_INDEX
 
@@ -18,13 +17,7 @@ def frames_of(sample) -> list:
 
 def read_panoptic_gt(frame) -> tuple[np.ndarray, list[dict]]:
     """(H, W) int64 GT ids and segments (``id``, ``category_id`` = label, ``iscrowd``)."""
-    path = frame.metainfo['seg_map_path']
-    try:
-        png = mmcv.imfrombytes(get(path), flag='color', channel_order='rgb')
-    except FileNotFoundError as err:
-        raise FileNotFoundError(f'ground-truth panoptic PNG {path} does not exist.') from err
-    if png is None:
-        raise ValueError(f'ground-truth panoptic PNG {path} cannot be decoded.')
+    png = read_image(frame.metainfo['seg_map_path'], 'ground-truth panoptic PNG', 'rgb')
     segments = [dict(id=s['id'], category_id=s['category'], iscrowd=int(s['iscrowd']))
                 for s in frame.metainfo['segments_info']]
     return rgb2id(png), segments

@@ -76,15 +76,15 @@ class OMGQueryHead(BaseModule):
                                             logit_scale=logit_scale))
 
     def init_weights(self) -> None:
+        """Initialise children (pixel decoder, classifier: reads the embedding file), then
+        Xavier-initialise the decoder as Mask2Former does."""
         super().init_weights()
-        self.pixel_decoder.init_weights()
         for p in self.transformer_decoder.parameters():
             if p.dim() > 1:
                 nn.init.xavier_normal_(p)
         for m in self.decoder_input_projs:
             if isinstance(m, nn.Conv2d):
                 caffe2_xavier_init(m, bias=0)
-        self.classifier.load()
 
     def _prediction(self, query: torch.Tensor, mask_features: torch.Tensor,
                     attn_size: tuple[int, int]) -> dict[str, torch.Tensor]:
