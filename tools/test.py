@@ -5,14 +5,12 @@
 """
 import argparse
 import json
-import os
 import os.path as osp
 
-from mmengine.config import DictAction
 from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
-from omgseg.utils.launch import load_config, prepare_cfg
+from omgseg.utils.launch import add_launch_args, load_config, parse_launch_args, prepare_cfg
 
 
 def parse_args() -> argparse.Namespace:
@@ -22,14 +20,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='where logs and metrics go')
     parser.add_argument('--show-dir', help='write panoptic overlays of every image here')
     parser.add_argument('--out', help='dump raw predictions to this .pkl file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_launch_args(parser)
+    return parse_launch_args(parser)
 
 
 def main() -> None:

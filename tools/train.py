@@ -4,12 +4,10 @@
                                  [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 """
 import argparse
-import os
 
-from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from omgseg.utils.launch import load_config, prepare_cfg
+from omgseg.utils.launch import add_launch_args, load_config, parse_launch_args, prepare_cfg
 
 
 def parse_args() -> argparse.Namespace:
@@ -23,14 +21,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--amp', action='store_true', help='mixed-precision training')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by (total batch) / base_batch_size')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, e.g. train_cfg.max_epochs=1')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_launch_args(parser)
+    return parse_launch_args(parser)
 
 
 def main() -> None:

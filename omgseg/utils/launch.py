@@ -1,11 +1,30 @@
 """Config adjustments shared by tools/train.py and tools/test.py."""
 from __future__ import annotations
 
+import argparse
+import os
 import os.path as osp
 
 import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
+
+
+def add_launch_args(parser: argparse.ArgumentParser) -> None:
+    """Arguments every tool that builds a Runner takes (--cfg-options, --launcher, rank)."""
+    from mmengine.config import DictAction
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, e.g. train_cfg.max_epochs=1')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_launch_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Parse, and export LOCAL_RANK for launchers that pass it as an argument."""
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
 
 
 def load_config(path: str, *, launcher: str = 'none', cfg_options: dict | None = None,
