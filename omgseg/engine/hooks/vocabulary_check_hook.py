@@ -4,7 +4,6 @@ from __future__ import annotations
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from omgseg.models.text.class_embeddings import check_class_names
 from omgseg.registry import HOOKS
 
 
@@ -22,12 +21,7 @@ def _check(runner, loop_name: str) -> None:
     classes = loop.dataloader.dataset.metainfo.get('classes')
     if classes is None:
         return
-    classifier.load()
-    try:
-        check_class_names(classifier.embed_path, classifier.class_names or [], classes)
-    except ValueError as err:
-        raise ValueError(f'{err}\n(checked against the vocabulary of the {loop_name} '
-                         f'dataset)') from None
+    classifier.check_class_names(list(classes), source=f'the {loop_name} dataset')
 
 
 @HOOKS.register_module()
