@@ -85,12 +85,16 @@ class OpenCLIPBackbone(BaseModule):
             new_key = _clip_to_backbone_key(key)
             if new_key is not None:
                 mapped[new_key] = value
-        result = self.load_state_dict(mapped, strict=False)
+        fix = 'Check that model_name matches the checkpoint.'
+        try:
+            result = self.load_state_dict(mapped, strict=False)
+        except RuntimeError as err:  # tensor shapes differ: another architecture
+            raise ValueError(f'CLIP checkpoint {path} does not fit '
+                             f'{self.model_name or "model_cfg"}: {err}. {fix}') from None
         if result.missing_keys or result.unexpected_keys:
             raise ValueError(
                 f'CLIP checkpoint {path} does not fit {self.model_name or "model_cfg"}: missing '
-                f'{result.missing_keys[:5]}, unexpected {result.unexpected_keys[:5]}. Check that '
-                f'model_name matches the checkpoint.')
+                f'{result.missing_keys[:5]}, unexpected {result.unexpected_keys[:5]}. {fix}')
 
     def train(self, mode: bool = True) -> 'OpenCLIPBackbone':
         # A frozen CLIP stays in eval mode (no drop-path, fixed norms) even while the rest trains.
