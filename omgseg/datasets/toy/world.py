@@ -23,6 +23,9 @@ STUFF_CLASSES = ('road', 'sky', 'grass')
 CLASSES = THING_CLASSES + STUFF_CLASSES
 NUM_THINGS = len(THING_CLASSES)
 NUM_CLASSES = len(CLASSES)
+# Raw VIPSeg-style class index of each label (see omgseg/datasets/vipseg_format.py): stuff
+# gets 0..2 and things 3..7, so stuff values stay <= 128 and thing values exceed it.
+VIPSEG_RAW_CLASS_IDS = (3, 4, 5, 6, 7, 0, 1, 2)
 
 _CATEGORY_SPECS = (  # name, coco id, supercategory, base colour (RGB)
     ('person', 1, 'person', (205, 45, 45)),
