@@ -24,12 +24,16 @@ class ClipDataPreprocessor(BaseDataPreprocessor):
         pad_size: optional fixed (H, W) to pad every batch to (e.g. (736, 1280) in training).
         seg_pad_value: fill of padded semantic pixels (void).
         non_blocking: asynchronous host-to-device copies.
+        stream_frames: at test time, a single clip longer than this stays uint8 in host
+            memory; the model normalises and moves it to the device clip by clip, so device
+            memory does not grow with the video length.
     """
 
     def __init__(self, *, mean: Sequence[float] = (123.675, 116.28, 103.53),
                  std: Sequence[float] = (58.395, 57.12, 57.375), bgr_to_rgb: bool = True,
                  pad_size_divisor: int = 32, pad_size: Sequence[int] | None = None,
-                 seg_pad_value: int = IGNORE_INDEX, non_blocking: bool = False) -> None:
+                 seg_pad_value: int = IGNORE_INDEX, non_blocking: bool = False,
+                 stream_frames: int = 8) -> None:
         super().__init__(non_blocking=non_blocking)
         self.register_buffer('mean', torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
         self.register_buffer('std', torch.tensor(std).view(1, 3, 1, 1), persistent=False)
@@ -37,6 +41,7 @@ class ClipDataPreprocessor(BaseDataPreprocessor):
         self.pad_size_divisor = pad_size_divisor
         self.pad_size = tuple(pad_size) if pad_size is not None else None
         self.seg_pad_value = seg_pad_value
+        self.stream_frames = stream_frames
 
     def _batch_shape(self, clips: list[torch.Tensor]) -> tuple[int, int]:
         h = max(c.shape[-2] for c in clips)
@@ -49,10 +54,25 @@ class ClipDataPreprocessor(BaseDataPreprocessor):
         d = self.pad_size_divisor
         return math.ceil(h / d) * d, math.ceil(w / d) * d
 
+    def _normalize_pad(self, clip: torch.Tensor, hp: int, wp: int) -> torch.Tensor:
+        clip = clip.to(self.device).float()
+        if self.bgr_to_rgb:
+            clip = clip.flip(-3)
+        clip = (clip - self.mean) / self.std
+        # padding after normalisation: padded pixels are zero (the mean colour)
+        return F.pad(clip, (0, wp - clip.shape[-1], 0, hp - clip.shape[-2]))
+
+    def normalize(self, clips: torch.Tensor) -> torch.Tensor:
+        """(B, t, 3, H, W) uint8 on any device -> normalised, padded float on the model's
+        device (the streaming path of long videos)."""
+        hp, wp = self._batch_shape([clips])
+        return self._normalize_pad(clips, hp, wp)
+
     def forward(self, data: dict, training: bool = False) -> dict:
         """Args: data with ``inputs`` (list of (T, 3, H, W) uint8) and ``data_samples``
-        (list of ``TrackDataSample``). Returns ``inputs`` (B, T, 3, Hp, Wp) float."""
-        data = self.cast_data(data)
+        (list of ``TrackDataSample``). Returns ``inputs`` (B, T, 3, Hp, Wp) float, or at test
+        time for one clip of more than ``stream_frames`` frames (1, T, 3, H, W) uint8 left in
+        host memory (see :meth:`normalize`)."""
         clips = data['inputs']
         if isinstance(clips, torch.Tensor):
             clips = list(clips)
@@ -61,14 +81,12 @@ class ClipDataPreprocessor(BaseDataPreprocessor):
             raise ValueError(f'clips of one batch must have the same number of frames, got '
                              f'{sorted(num_frames)}.')
         hp, wp = self._batch_shape(clips)
-        batch = []
-        for clip in clips:
-            clip = clip.float()
-            if self.bgr_to_rgb:
-                clip = clip.flip(1)
-            clip = (clip - self.mean) / self.std
-            batch.append(F.pad(clip, (0, wp - clip.shape[-1], 0, hp - clip.shape[-2])))
-        inputs = torch.stack(batch)
+        if not training and len(clips) == 1 and clips[0].shape[0] > self.stream_frames:
+            inputs = clips[0][None]
+            data = self.cast_data(dict(data_samples=data.get('data_samples')))
+        else:
+            data = self.cast_data(dict(data, inputs=clips))
+            inputs = torch.stack([self._normalize_pad(c, hp, wp) for c in data['inputs']])
         samples = data.get('data_samples')
         if samples is not None:
             for sample in samples:

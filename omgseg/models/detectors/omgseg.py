@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from mmdet.models.detectors.base import BaseDetector
 from mmdet.structures.mask import mask2bbox
 from mmengine.structures import InstanceData, PixelData
 
-from omgseg.models.postprocess import (instance_postprocess, panoptic_postprocess,
-                                       semantic_postprocess)
 from omgseg.models.task_modules import clip_targets
 from omgseg.registry import MODELS
 from omgseg.structures import TASK_INSTANCE, TASK_PANOPTIC, TASK_SEMANTIC, TASKS
+
+from .video_inference import DEFAULT_TEST_CFG, VideoInferenceMixin, output_resizer
 
 # How each task builds its training targets from a sample; the model never looks at dataset
 # names, only at the ``task`` a sample carries.
@@ -21,13 +20,10 @@ _TARGETS = {
     TASK_INSTANCE: dict(use_stuff=False),
 }
 
-DEFAULT_TEST_CFG = dict(panoptic_on=True, instance_on=True, semantic_on=True,
-                        object_mask_thr=0.0, overlap_thr=0.8, filter_low_score=True,
-                        max_per_image=100)
 
 
 @MODELS.register_module()
-class OMGSeg(BaseDetector):
+class OMGSeg(VideoInferenceMixin, BaseDetector):
     """One model for every segmentation task; inputs are always clips ``(B, T, 3, H, W)``.
 
     Args:
@@ -35,7 +31,8 @@ class OMGSeg(BaseDetector):
         panoptic_head: :class:`OMGQueryHead` config.
         criterion: :class:`OMGCriterion` config (``num_classes`` is filled in).
         data_preprocessor: :class:`ClipDataPreprocessor` config.
-        test_cfg: which outputs to produce and their thresholds (see ``DEFAULT_TEST_CFG``).
+        test_cfg: outputs, thresholds and video clip planning (see ``DEFAULT_TEST_CFG`` in
+            video_inference.py).
         train_cfg: unused, kept for mmdet's interface.
         init_cfg: mmengine init config.
     """
@@ -55,6 +52,10 @@ class OMGSeg(BaseDetector):
         self.num_classes = self.panoptic_head.num_classes
         self.criterion = MODELS.build(dict(criterion or dict(type='OMGCriterion'),
                                            num_classes=self.num_classes))
+        unknown = set(test_cfg or {}) - set(DEFAULT_TEST_CFG)
+        if unknown:
+            raise KeyError(f'unknown model.test_cfg key(s) {sorted(unknown)}; known: '
+                           f'{sorted(DEFAULT_TEST_CFG)}.')
         self.test_cfg = dict(DEFAULT_TEST_CFG, **(test_cfg or {}))
         self.train_cfg = train_cfg
 
@@ -86,48 +87,56 @@ class OMGSeg(BaseDetector):
         return self.criterion(preds, targets)
 
     # -- inference -------------------------------------------------------------------------
+    @torch.no_grad()
     def predict(self, inputs: torch.Tensor, data_samples: list, rescale: bool = True) -> list:
-        """Attach ``pred_panoptic_seg`` / ``pred_instances`` / ``pred_sem_seg`` to every frame.
+        """Attach predictions to every frame of every clip (images are clips of one frame).
 
-        Panoptic maps are segment ids (0 = void) with ``segments_info`` in their metainfo.
+        Per frame: ``pred_panoptic_seg`` (segment ids, 0 = void, with ``segments_info`` in its
+        metainfo; a thing's id is its query + 1, the same object in every frame),
+        ``pred_sem_seg`` and ``pred_instances`` (video-level scores and labels, this frame's
+        masks as bool ``masks`` or as ``masks_rle`` when ``test_cfg.instance_masks='rle'``).
+        Per clip: ``pred_track_instances`` (``scores``, ``labels``, ``instances_id`` and, with
+        RLE masks, ``masks_rle``: N lists of T RLEs).
+
+        Args:
+            inputs: (B, T, 3, H, W) normalised float, or (1, T, 3, H, W) uint8 for a long
+                video streamed clip by clip (see ClipDataPreprocessor).
+            data_samples: B ``TrackDataSample``s with T frames each.
         """
-        last = self._forward(inputs)[-1]
-        pad_h, pad_w = inputs.shape[-2:]
-        for b, sample in enumerate(data_samples):
+        linkers, pad = self._link_batch(inputs)
+        for linker, sample in zip(linkers, data_samples):
             frames = list(sample.video_data_samples)
-            meta = frames[0].metainfo
-            masks = last['mask'][b]                                        # (Q, T, h, w)
-            masks = F.interpolate(masks, size=(pad_h, pad_w), mode='bilinear',
-                                  align_corners=False)
-            img_h, img_w = meta['img_shape'][:2]
-            masks = masks[..., :img_h, :img_w]
-            if rescale:
-                masks = F.interpolate(masks, size=tuple(meta['ori_shape'][:2]), mode='bilinear',
-                                      align_corners=False)
-            self._attach(frames, last['cls'][b], masks)
+            resizers = [output_resizer(f.metainfo, pad, rescale) for f in frames]
+            inst_masks = []
+            for t, out in self._frames_out(linker, resizers):
+                if t < 0:
+                    self._attach_instances(sample, frames, out, inst_masks)
+                    continue
+                if 'panoptic' in out:
+                    ids, info = out['panoptic']
+                    frames[t].pred_panoptic_seg = PixelData(sem_seg=ids[None],
+                                                            metainfo=dict(segments_info=info))
+                if 'semantic' in out:
+                    frames[t].pred_sem_seg = PixelData(sem_seg=out['semantic'][None])
+                if 'instance_masks' in out:
+                    inst_masks.append(out['instance_masks'])
         return data_samples
 
-    def _attach(self, frames: list, cls: torch.Tensor, masks: torch.Tensor) -> None:
-        cfg = self.test_cfg
-        if cfg['panoptic_on']:
-            ids, segments = panoptic_postprocess(
-                cls, masks, self.num_things, object_mask_thr=cfg['object_mask_thr'],
-                overlap_thr=cfg['overlap_thr'], filter_low_score=cfg['filter_low_score'])
-            for t, frame in enumerate(frames):
-                present = set(torch.unique(ids[t]).tolist())
-                info = [s for s in segments if s['id'] in present]
-                frame.pred_panoptic_seg = PixelData(sem_seg=ids[t][None],
-                                                    metainfo=dict(segments_info=info))
-        if cfg['instance_on']:
-            inst = instance_postprocess(cls, masks, self.num_things,
-                                        max_per_image=cfg['max_per_image'])
-            for t, frame in enumerate(frames):
-                result = InstanceData(scores=inst['scores'], labels=inst['labels'],
-                                      masks=inst['masks'][:, t],
-                                      instances_id=inst['queries'])
-                result.bboxes = mask2bbox(result.masks)
-                frame.pred_instances = result
-        if cfg['semantic_on']:
-            sem = semantic_postprocess(cls, masks)
-            for t, frame in enumerate(frames):
-                frame.pred_sem_seg = PixelData(sem_seg=sem[t][None])
+    def _attach_instances(self, sample, frames: list, result: dict, masks: list) -> None:
+        if not result:
+            return
+        rle = self.test_cfg['instance_masks'] == 'rle'
+        base = dict(scores=result['scores'], labels=result['labels'],
+                    instances_id=result['queries'])
+        for frame, frame_masks in zip(frames, masks):
+            inst = InstanceData(**base)
+            if rle:
+                inst.masks_rle = frame_masks
+            else:
+                inst.masks = frame_masks
+                inst.bboxes = mask2bbox(frame_masks)
+            frame.pred_instances = inst
+        track = InstanceData(**base)
+        if rle:
+            track.masks_rle = [list(per_query) for per_query in zip(*masks)]
+        sample.pred_track_instances = track

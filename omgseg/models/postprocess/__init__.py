@@ -1,3 +1,4 @@
-from .clip_postprocess import instance_postprocess, panoptic_postprocess, semantic_postprocess
+from .clip_postprocess import (panoptic_frame, select_instances, select_panoptic,
+                               semantic_scores)
 
-__all__ = ['instance_postprocess', 'panoptic_postprocess', 'semantic_postprocess']
+__all__ = ['select_panoptic', 'panoptic_frame', 'select_instances', 'semantic_scores']

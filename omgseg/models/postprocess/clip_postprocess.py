@@ -1,97 +1,94 @@
-"""Turn one clip's query predictions into panoptic, instance and semantic results.
+"""Post-processing rules of one frame, given the video-level class logits of the queries.
 
-All functions take predictions of a single clip with masks already at output resolution and
-return per-frame results; an image is a clip of one frame. Segment ids and instance ranks are
-shared by all frames of the clip (one query = one object through time).
+Selection (which queries become panoptic segments or instance results) is decided once per
+video from the clip-averaged class logits; the per-frame functions then turn the selected
+queries' mask probabilities into outputs. Segment ids are stable through a video (one query =
+one object): thing segment ``id = query + 1``, stuff ``id = num_queries + 1 + label`` (stuff of
+one class is one segment, as in COCO panoptic). An image is a video of one frame.
 """
 from __future__ import annotations
 
 import torch
 
 
-def panoptic_postprocess(cls_logits: torch.Tensor, mask_logits: torch.Tensor,
-                         num_things: int, *, object_mask_thr: float = 0.0,
-                         overlap_thr: float = 0.8, filter_low_score: bool = True
-                         ) -> tuple[torch.Tensor, list[dict]]:
-    """Mask2Former-style panoptic merging.
+def select_panoptic(cls_logits: torch.Tensor, object_mask_thr: float = 0.0
+                    ) -> dict[str, torch.Tensor]:
+    """Queries whose best class is not void and scores above ``object_mask_thr``.
 
     Args:
         cls_logits: (Q, K+1) logits, last = void.
-        mask_logits: (Q, T, H, W) logits at output resolution.
-        num_things: labels below are things.
-        object_mask_thr: keep queries whose best non-void class score exceeds this (0.0 = argmax
-            is not void, the OMG-Seg setting).
-        overlap_thr: drop a query whose visible area is below this fraction of its own mask.
-        filter_low_score: a pixel only belongs to a query whose sigmoid there is >= 0.5.
 
     Returns:
-        ids (T, H, W) int32 (0 = void) and ``segments_info``: dicts with ``id``,
-        ``category_id`` (contiguous label), ``isthing``, ``score``, ``query``.
+        dict with ``queries`` (q,), ``scores`` (q,), ``labels`` (q,).
     """
     num_classes = cls_logits.shape[-1] - 1
     scores, labels = cls_logits.softmax(-1).max(-1)
     keep = (labels != num_classes) & (scores > object_mask_thr)
-    t, h, w = mask_logits.shape[1:]
-    ids = torch.zeros((t, h, w), dtype=torch.int32, device=mask_logits.device)
-    segments: list[dict] = []
-    if not keep.any():
-        return ids, segments
-    q_idx = keep.nonzero().squeeze(1)
-    probs = mask_logits[q_idx].sigmoid()                              # (q, T, H, W)
-    weighted = scores[q_idx].view(-1, 1, 1, 1) * probs
-    owner = weighted.argmax(0)                                         # (T, H, W)
-    stuff_ids: dict[int, int] = {}
-    next_id = 1
-    for k in range(len(q_idx)):
-        label = int(labels[q_idx[k]])
-        region = owner == k
-        own_area = (probs[k] >= 0.5).sum()
-        if filter_low_score:
-            region = region & (probs[k] >= 0.5)
-        area = region.sum()
-        if area == 0 or own_area == 0 or (owner == k).sum() / own_area < overlap_thr:
-            continue
-        isthing = label < num_things
-        if not isthing and label in stuff_ids:
-            ids[region] = stuff_ids[label]  # stuff of one class is one segment
-            continue
-        ids[region] = next_id
-        if not isthing:
-            stuff_ids[label] = next_id
-        segments.append(dict(id=next_id, category_id=label, isthing=bool(isthing),
-                             score=float(scores[q_idx[k]]), query=int(q_idx[k])))
-        next_id += 1
-    return ids, segments
+    queries = keep.nonzero().squeeze(1)
+    return dict(queries=queries, scores=scores[queries], labels=labels[queries])
 
 
-def instance_postprocess(cls_logits: torch.Tensor, mask_logits: torch.Tensor,
-                         num_things: int, *, max_per_image: int = 100
-                         ) -> dict[str, torch.Tensor]:
-    """Top-scoring (query, thing class) pairs.
+def panoptic_frame(probs: torch.Tensor, selected: dict[str, torch.Tensor], num_things: int,
+                   num_queries: int, *, overlap_thr: float = 0.8,
+                   filter_low_score: bool = True) -> tuple[torch.Tensor, list[dict]]:
+    """Mask2Former-style merging of one frame.
 
     Args:
-        cls_logits: (Q, K+1); mask_logits: (Q, T, H, W).
+        probs: (q, H, W) mask probabilities of the selected queries (in ``selected`` order).
+        selected: output of :func:`select_panoptic`.
+        num_things: labels below are things.
+        num_queries: Q, to place stuff ids after every thing id.
+        overlap_thr: drop a query whose visible area is below this fraction of its own mask.
+        filter_low_score: a pixel only belongs to a query whose probability there is >= 0.5.
 
     Returns:
-        dict with ``scores`` (N,), ``labels`` (N,), ``masks`` (N, T, H, W) bool, ``queries``
-        (N,). Score = class probability x mean mask probability inside the binary mask.
+        ids (H, W) int32 (0 = void) and ``segments_info`` of the segments present: dicts with
+        ``id``, ``category_id`` (contiguous label), ``isthing``, ``score``, ``query``.
     """
-    probs = cls_logits.softmax(-1)[:, :num_things]                    # (Q, K_th)
+    ids = torch.zeros(probs.shape[-2:], dtype=torch.int32, device=probs.device)
+    segments: dict[int, dict] = {}
+    if len(probs) == 0:
+        return ids, []
+    owner = (selected['scores'].view(-1, 1, 1) * probs).argmax(0)        # (H, W)
+    for k in range(len(probs)):
+        query, label = int(selected['queries'][k]), int(selected['labels'][k])
+        mine = owner == k
+        own = probs[k] >= 0.5
+        own_area = own.sum()
+        region = mine & own if filter_low_score else mine
+        if own_area == 0 or not region.any() or mine.sum() / own_area < overlap_thr:
+            continue
+        isthing = label < num_things
+        seg_id = query + 1 if isthing else num_queries + 1 + label
+        ids[region] = seg_id
+        if seg_id not in segments:
+            segments[seg_id] = dict(id=seg_id, category_id=label, isthing=bool(isthing),
+                                    score=float(selected['scores'][k]), query=query)
+    present = set(torch.unique(ids).tolist())
+    return ids, [s for i, s in segments.items() if i in present]
+
+
+def select_instances(cls_logits: torch.Tensor, num_things: int, max_per_image: int = 100
+                     ) -> dict[str, torch.Tensor]:
+    """Top-scoring (query, thing class) pairs of a video.
+
+    Args:
+        cls_logits: (Q, K+1).
+
+    Returns:
+        dict with ``scores`` (N,) class probabilities, ``labels`` (N,), ``queries`` (N,).
+    """
+    probs = cls_logits.softmax(-1)[:, :num_things]                        # (Q, K_th)
     k = min(max_per_image, probs.numel())
-    top_scores, flat = probs.flatten().topk(k)
-    queries = torch.div(flat, num_things, rounding_mode='floor')
-    labels = flat % num_things
-    masks = mask_logits[queries]
-    binary = masks > 0
-    mask_score = (masks.sigmoid() * binary).flatten(1).sum(1) / binary.flatten(1).sum(1).clamp(
-        min=1)
-    return dict(scores=top_scores * mask_score, labels=labels, masks=binary, queries=queries)
+    scores, flat = probs.flatten().topk(k)
+    return dict(scores=scores, labels=flat % num_things,
+                queries=torch.div(flat, num_things, rounding_mode='floor'))
 
 
-def semantic_postprocess(cls_logits: torch.Tensor, mask_logits: torch.Tensor) -> torch.Tensor:
-    """Per-pixel argmax of sum_q p(class | q) * sigmoid(mask_q).
+def semantic_scores(cls_logits: torch.Tensor, mask_logits: torch.Tensor) -> torch.Tensor:
+    """Class scores ``sum_q p(class | q) * sigmoid(mask_q)``.
 
-    Args: cls_logits (Q, K+1); mask_logits (Q, T, H, W). Returns labels (T, H, W) long.
+    Args: cls_logits (Q, K+1); mask_logits (Q, ...). Returns (K, ...).
     """
-    probs = cls_logits.softmax(-1)[:, :-1]
-    return torch.einsum('qk,qthw->kthw', probs, mask_logits.sigmoid()).argmax(0)
+    probs = cls_logits.softmax(-1)[:, :-1].to(mask_logits.dtype)
+    return torch.einsum('qk,q...->k...', probs, mask_logits.sigmoid())

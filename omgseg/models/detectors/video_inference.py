@@ -1,0 +1,148 @@
+"""Inference of OMGSeg on clips and videos of any length (one path; an image is one frame).
+
+A video is cut into clips (:func:`plan_clips`); each clip runs backbone and decoder on its own
+frames only; clips are linked into tubes (MinVIS); the clip-averaged class logits then drive a
+frame-by-frame post-processing whose outputs are handed out as each frame is finished. Model
+memory is bounded by one clip; the low-resolution masks waiting for the final class scores go
+to a :class:`MaskStore` that spills to disk past ``test_cfg.mask_memory_mb``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+import torch
+import torch.nn.functional as F
+
+from omgseg.models.inference import MaskStore, TubeLinker, VideoPostprocessor, plan_clips
+
+DEFAULT_TEST_CFG = dict(
+    panoptic_on=True, instance_on=True, semantic_on=True, object_mask_thr=0.0, overlap_thr=0.8,
+    filter_low_score=True, max_per_image=100, instance_masks='bitmap',
+    # clip planning (original: YouTube-VIS 5 / 3 / 15, VIPSeg 2 / 3 / 15)
+    clip_size=5, clip_size_small=3, small_clip_thr=15, whole_clip_thr=0,
+    mask_memory_mb=2048, spill_dir=None)
+_POST_KEYS = ('panoptic_on', 'instance_on', 'semantic_on', 'object_mask_thr', 'overlap_thr',
+              'filter_low_score', 'max_per_image', 'instance_masks')
+_PLAN_KEYS = ('clip_size', 'clip_size_small', 'small_clip_thr', 'whole_clip_thr')
+
+
+def output_resizer(meta: dict, pad_shape: tuple[int, int],
+                   rescale: bool) -> Callable[[torch.Tensor], torch.Tensor]:
+    """(n, h, w) logits -> (n, H, W): upsample to the padded input, crop the padding, then
+    resize to the original image size when ``rescale``."""
+    img_h, img_w = meta['img_shape'][:2]
+    ori = tuple(meta['ori_shape'][:2])
+
+    def resize(x: torch.Tensor) -> torch.Tensor:
+        x = F.interpolate(x[None], size=pad_shape, mode='bilinear', align_corners=False)[0]
+        x = x[..., :img_h, :img_w]
+        if rescale and (img_h, img_w) != ori:
+            x = F.interpolate(x[None], size=ori, mode='bilinear', align_corners=False)[0]
+        return x
+    return resize
+
+
+class VideoInferenceMixin:
+    """Needs ``backbone``/``panoptic_head``/``data_preprocessor``, ``num_things`` and
+    ``test_cfg`` (see ``DEFAULT_TEST_CFG``) on the model."""
+
+    def _normalized(self, clip: torch.Tensor) -> torch.Tensor:
+        """(B, t, 3, H, W) uint8 (streamed from host memory) or float -> float on the model's
+        device."""
+        if clip.dtype == torch.uint8:
+            return self.data_preprocessor.normalize(clip)
+        return clip
+
+    def clip_outputs(self, clip: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Last decoder layer on a batch of clips.
+
+        Args:
+            clip: (B, t, 3, H, W) padded frames (uint8 or normalised float).
+
+        Returns:
+            ``cls`` (B, Q, K+1), ``obj`` (B, Q), ``query`` (B, Q, C), ``mask`` (B, Q, t, h, w)
+            and ``pad_shape`` (Hp, Wp) of the normalised input.
+        """
+        clip = self._normalized(clip)
+        last = self.panoptic_head(self.extract_feat(clip), clip.shape[1])[-1]
+        out = {k: last[k] for k in ('cls', 'obj', 'query', 'mask')}
+        out['pad_shape'] = tuple(clip.shape[-2:])
+        return out
+
+    def _new_linker(self) -> TubeLinker:
+        return TubeLinker(store=MaskStore(budget_mb=self.test_cfg['mask_memory_mb'],
+                                          spill_dir=self.test_cfg['spill_dir']))
+
+    def _link_batch(self, inputs: torch.Tensor) -> tuple[list[TubeLinker], tuple[int, int]]:
+        """Run and link every clip of a batch of equally long videos (B, T, 3, H, W).
+
+        Returns the linkers and the padded input size (Hp, Wp)."""
+        linkers = [self._new_linker() for _ in range(inputs.shape[0])]
+        pad = tuple(inputs.shape[-2:])
+        for start, end in plan_clips(inputs.shape[1],
+                                     **{k: self.test_cfg[k] for k in _PLAN_KEYS}):
+            out = self.clip_outputs(inputs[:, start:end])
+            pad = out['pad_shape']
+            for b, linker in enumerate(linkers):
+                linker.add_clip(cls=out['cls'][b], obj=out['obj'][b], query=out['query'][b],
+                                mask=out['mask'][b])
+        return linkers, pad
+
+    def _frames_out(self, linker: TubeLinker, resizers: list[Callable]
+                    ) -> Iterator[tuple[int, dict]]:
+        """Yield ``(frame index, outputs)`` frame by frame, then ``(-1, instance results)``
+        (video-level scores are final only after the last frame)."""
+        cls, _ = linker.video_logits()
+        post = VideoPostprocessor(cls_logits=cls, num_things=self.num_things,
+                                  **{k: self.test_cfg[k] for k in _POST_KEYS})
+        t = 0
+        try:
+            for clip in linker.store:
+                clip = clip.to(cls.device)
+                for j in range(clip.shape[1]):
+                    yield t, post.frame(clip[:, j], resizers[t])
+                    t += 1
+        finally:
+            linker.store.close()
+        yield -1, post.instance_results() if post.inst is not None else {}
+
+    @torch.no_grad()
+    def predict_video(self, frames: Iterable[torch.Tensor], *, num_frames: int, meta: dict,
+                      sink: Callable[[int, dict], None], rescale: bool = True) -> dict:
+        """Stream a video of any length through the model without holding its frames.
+
+        Args:
+            frames: iterable of ``num_frames`` (3, H, W) uint8 frames as the test pipeline
+                makes them (resized, BGR); read lazily, clip by clip.
+            num_frames: the video length (clips are planned from it).
+            meta: ``img_shape`` (H, W) of the frames and ``ori_shape`` of the outputs.
+            sink: called as ``sink(frame_index, outputs)`` when a frame is finished (see
+                :meth:`VideoPostprocessor.frame`); it should write the outputs out.
+            rescale: resize outputs to ``ori_shape``.
+
+        Returns:
+            video-level instance results (``scores``, ``labels``, ``queries``).
+        """
+        it = iter(frames)
+        linker = self._new_linker()
+        pad = None
+        for start, end in plan_clips(num_frames, **{k: self.test_cfg[k] for k in _PLAN_KEYS}):
+            clip = []
+            for index in range(start, end):
+                try:
+                    clip.append(next(it))
+                except StopIteration:
+                    raise ValueError(f'the video yielded {index} frames, but num_frames is '
+                                     f'{num_frames}.') from None
+            out = self.clip_outputs(torch.stack(clip)[None])
+            pad = out['pad_shape']
+            linker.add_clip(cls=out['cls'][0], obj=out['obj'][0], query=out['query'][0],
+                            mask=out['mask'][0])
+        resize = output_resizer(meta, pad, rescale)
+        result = {}
+        for index, out in self._frames_out(linker, [resize] * num_frames):
+            if index < 0:
+                result = out
+            else:
+                sink(index, out)
+        return result
