@@ -2,13 +2,18 @@
 
 A vocabulary is ``dict(classes, thing_classes, stuff_classes)`` with things first; label i is
 ``classes[i]``. Names may hold synonyms separated by commas (``'person,child'``).
+
+Video vocabularies carry the ids their annotation files use: ``raw_class_ids`` (label -> VIPSeg
+raw class 0..123, see ``omgseg.datasets.vipseg_format``) or ``cat_ids`` (label -> YouTube-VIS
+json category id).
 """
 from __future__ import annotations
 
 
 def _toy() -> dict:
-    from omgseg.datasets.toy import STUFF_CLASSES, THING_CLASSES
-    return dict(thing_classes=tuple(THING_CLASSES), stuff_classes=tuple(STUFF_CLASSES))
+    from omgseg.datasets.toy import STUFF_CLASSES, THING_CLASSES, VIPSEG_RAW_CLASS_IDS
+    return dict(thing_classes=tuple(THING_CLASSES), stuff_classes=tuple(STUFF_CLASSES),
+                raw_class_ids=tuple(VIPSEG_RAW_CLASS_IDS))
 
 
 def _coco_panoptic() -> dict:
@@ -18,7 +23,28 @@ def _coco_panoptic() -> dict:
                 stuff_classes=tuple(meta['stuff_classes']))
 
 
-_VOCABULARIES = {'toy': _toy, 'coco_panoptic': _coco_panoptic}
+def _vipseg() -> dict:
+    from .video_classes import VIPSEG_CLASSES
+    # OMG-Seg's label order: things then stuff, each by raw id.
+    things = [(raw, name) for raw, name, isthing in VIPSEG_CLASSES if isthing]
+    stuff = [(raw, name) for raw, name, isthing in VIPSEG_CLASSES if not isthing]
+    return dict(thing_classes=tuple(n for _, n in things), stuff_classes=tuple(n for _, n in stuff),
+                raw_class_ids=tuple(r for r, _ in things + stuff))
+
+
+def _youtube_vis(version: str):
+    def build() -> dict:
+        from . import video_classes
+        names = getattr(video_classes, f'YOUTUBE_VIS_{version}_CLASSES')
+        return dict(thing_classes=tuple(names), stuff_classes=(),
+                    cat_ids=tuple(range(1, len(names) + 1)))
+    return build
+
+
+_VOCABULARIES = {'toy': _toy, 'coco_panoptic': _coco_panoptic, 'vipseg': _vipseg,
+                 'youtube_vis_2019': _youtube_vis('2019'),
+                 'youtube_vis_2021': _youtube_vis('2021')}
+_ID_KEYS = ('raw_class_ids', 'cat_ids')
 
 
 def list_vocabularies() -> list[str]:
@@ -26,7 +52,8 @@ def list_vocabularies() -> list[str]:
 
 
 def get_vocabulary(name: str) -> dict:
-    """Return ``dict(classes, thing_classes, stuff_classes)`` of a named vocabulary."""
+    """Return ``dict(classes, thing_classes, stuff_classes)`` of a named vocabulary (plus
+    ``raw_class_ids`` / ``cat_ids`` where its dataset needs them)."""
     if name not in _VOCABULARIES:
         raise KeyError(f'unknown vocabulary {name!r}; known: {list_vocabularies()}. Add it in '
                        f'omgseg/datasets/metainfo/__init__.py.')
@@ -42,4 +69,13 @@ def vocabulary_from(spec: str | dict) -> dict:
     if 'thing_classes' not in spec or 'stuff_classes' not in spec:
         raise KeyError('an explicit vocabulary needs thing_classes and stuff_classes lists.')
     things, stuff = tuple(spec['thing_classes']), tuple(spec['stuff_classes'])
-    return dict(thing_classes=things, stuff_classes=stuff, classes=things + stuff)
+    vocab = dict(thing_classes=things, stuff_classes=stuff, classes=things + stuff)
+    for key in _ID_KEYS:
+        if key in spec:
+            ids = tuple(int(i) for i in spec[key])
+            if len(ids) != len(vocab['classes']):
+                raise ValueError(f'vocabulary {key} has {len(ids)} entries but there are '
+                                 f'{len(vocab["classes"])} classes; give one id per class '
+                                 f'(things first).')
+            vocab[key] = ids
+    return vocab

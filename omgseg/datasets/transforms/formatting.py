@@ -57,7 +57,9 @@ class PackClipInputs(BaseTransform):
         track = TrackDataSample()
         track.video_data_samples = [_frame_sample(f) for f in frames]
         first = frames[0]
-        track.set_metainfo(dict(task=first.get('task', 'panoptic'),
-                                video_id=first.get('video_id', first.get('img_id')),
-                                num_frames=len(frames)))
+        meta = dict(task=first.get('task', 'panoptic'),
+                    video_id=first.get('video_id', first.get('img_id')), num_frames=len(frames))
+        # video clips also say which video and how long it is (single images have neither)
+        meta.update({k: first[k] for k in ('video_name', 'video_length') if k in first})
+        track.set_metainfo(meta)
         return dict(inputs=torch.stack(imgs), data_samples=track)
