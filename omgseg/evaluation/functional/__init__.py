@@ -1,9 +1,15 @@
-"""Pure numpy metrics (no torch): panoptic quality and semantic mIoU."""
+"""Pure numpy metrics (no torch): panoptic quality, semantic mIoU, video panoptic quality
+(VPQ) and YouTube-VIS mask AP."""
 from .panoptic import (OFFSET, VOID, PQStat, PQStatCat, format_pq_table, id2rgb,
                        pq_average, pq_compute_single, pq_summary, rgb2id)
 from .semantic import confusion_matrix, miou_from_confusion
+from .vpq import (VideoTubeAccumulator, format_vpq_table, vpq_summary, vpq_video_stats,
+                  window_mean)
+from .ytvis import format_ytvis_table, write_ytvis_submission, ytvis_evaluate
 
 __all__ = [
     'OFFSET', 'VOID', 'PQStat', 'PQStatCat', 'rgb2id', 'id2rgb', 'pq_compute_single',
     'pq_average', 'pq_summary', 'format_pq_table', 'confusion_matrix', 'miou_from_confusion',
+    'VideoTubeAccumulator', 'vpq_video_stats', 'vpq_summary', 'format_vpq_table',
+    'window_mean', 'ytvis_evaluate', 'format_ytvis_table', 'write_ytvis_submission',
 ]

@@ -1,5 +1,8 @@
 from .instance_metric import CocoMaskAPMetric
 from .panoptic_metric import PanopticQualityMetric
 from .semantic_metric import SemanticIoUMetric
+from .video_panoptic_metric import VideoPanopticMetric
+from .ytvis_metric import YouTubeVISAPMetric
 
-__all__ = ['CocoMaskAPMetric', 'PanopticQualityMetric', 'SemanticIoUMetric']
+__all__ = ['CocoMaskAPMetric', 'PanopticQualityMetric', 'SemanticIoUMetric',
+           'VideoPanopticMetric', 'YouTubeVISAPMetric']
