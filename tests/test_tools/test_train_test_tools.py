@@ -99,3 +99,54 @@ def test_embeddings_of_another_vocabulary_stop_training_before_it_starts(toy_roo
     assert proc.returncode != 0
     assert 'other.pth' in proc.stderr and 'class0' in proc.stderr
     assert 'Epoch(train)' not in proc.stdout + proc.stderr
+
+
+def _video_cfg(toy_root: Path, name: str, path: Path) -> Path:
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(ROOT / 'configs' / 'toy' / f'omgseg_tiny_toy-{name}.py'))
+    cfg.model.backbone.pretrained = str(toy_root / 'tiny_clip.pth')
+    cfg.model.panoptic_head.class_embed_path = str(
+        toy_root / 'class_embeddings' / 'tiny_clip_toy.pth')
+    # stream the 8-frame videos clip by clip (uint8 in host memory, masks spilled to disk)
+    cfg.model.data_preprocessor.stream_frames = 4
+    cfg.model.test_cfg.mask_memory_mb = 0
+    cfg.test_dataloader.num_workers = 0
+    cfg.test_dataloader.persistent_workers = False
+    folder = 'vipseg' if name == 'vipseg' else 'youtube_vis'
+    cfg.test_dataloader.dataset.data_root = str(toy_root / folder) + '/'
+    if name == 'ytvis':
+        cfg.test_evaluator[0].ann_file = str(toy_root / 'youtube_vis/valid/instances.json')
+        cfg.test_evaluator[0].outfile_prefix = str(path.parent / 'ytvis_out')
+    else:
+        cfg.test_evaluator[0].outfile_prefix = str(path.parent / 'vipseg_out')
+    cfg.dump(str(path))
+    return path
+
+
+@pytest.mark.parametrize('name', ['vipseg', 'ytvis'])
+def test_video_evaluation_configs_run_end_to_end(dist_run, toy_root, tmp_path, name):
+    """The toy video evaluation configs on a trained checkpoint: whole videos through the
+    streaming inference path, scored by VPQ / VSS or YouTube-VIS AP; the written submissions
+    score the same with the offline evaluators."""
+    _, work = dist_run
+    cfg = _video_cfg(toy_root, name, tmp_path / 'cfg.py')
+    run_tool('tools/test.py', str(cfg), str(work / 'epoch_2.pth'), '--work-dir',
+             str(tmp_path / 'test'))
+    metrics = json.loads((tmp_path / 'test' / 'test_metrics.json').read_text())
+    if name == 'vipseg':
+        keys = ['vipseg/VPQ', 'vipseg/VPQ@8', 'vipseg/VPQ_omg', 'vipseg/mIoU']
+        run_tool('tools/analysis_tools/eval_vpq.py', '--gt-json',
+                 str(toy_root / 'vipseg/panoptic_gt_VIPSeg_val.json'), '--gt-folder',
+                 str(toy_root / 'vipseg/panomasksRGB'), '--pred-dir',
+                 str(tmp_path / 'vipseg_out'), '--out', str(tmp_path / 'vpq.json'))
+        offline = json.loads((tmp_path / 'vpq.json').read_text())
+        assert abs(offline['VPQ'] * 100 - metrics['vipseg/VPQ']) < 1e-6
+    else:
+        keys = ['ytvis/AP', 'ytvis/AP50', 'ytvis/AR10']
+        run_tool('tools/analysis_tools/eval_ytvis.py', '--gt-json',
+                 str(toy_root / 'youtube_vis/valid/instances.json'), '--results',
+                 str(tmp_path / 'ytvis_out' / 'submission.zip'), '--out', str(tmp_path / 'ap.json'))
+        offline = json.loads((tmp_path / 'ap.json').read_text())
+        assert abs(offline['AP'] * 100 - metrics['ytvis/AP']) < 1e-6
+    for key in keys:
+        assert 0.0 <= metrics[key] <= 100.0, (key, metrics)
