@@ -4,28 +4,16 @@ from __future__ import annotations
 import json
 import os.path as osp
 
-from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
-from omgseg.datasets.metainfo import vocabulary_from
-from omgseg.models.text.vocabulary import normalize_class_name
-from omgseg.registry import DATASETS, TRANSFORMS
-from omgseg.structures import TASK_PANOPTIC, TASKS
+from omgseg.registry import DATASETS
+from omgseg.structures import TASK_PANOPTIC
 
-
-def _match_category(name: str, classes: tuple[str, ...]) -> int | None:
-    """Label of a json category name: exact name, else a shared synonym."""
-    if name in classes:
-        return classes.index(name)
-    wanted = set(normalize_class_name(name))
-    for i, cls in enumerate(classes):
-        if wanted & set(normalize_class_name(cls)):
-            return i
-    return None
+from .base import VocabularyDataset, match_category
 
 
 @DATASETS.register_module()
-class OMGCocoPanopticDataset(BaseDataset):
+class OMGCocoPanopticDataset(VocabularyDataset):
     """Images with COCO panoptic annotations (PNG + JSON); each sample is a 1-frame clip.
 
     Args:
@@ -42,19 +30,8 @@ class OMGCocoPanopticDataset(BaseDataset):
     def __init__(self, *, ann_file: str, vocabulary: str | dict,
                  data_prefix: dict | None = None, task: str = TASK_PANOPTIC,
                  **kwargs) -> None:
-        if task not in TASKS:
-            raise ValueError(f'task {task!r} is not one of {TASKS}.')
-        vocab = vocabulary_from(vocabulary)
-        metainfo = dict(kwargs.pop('metainfo', None) or {})
-        metainfo.update(vocab, vocabulary=vocabulary if isinstance(vocabulary, str) else 'custom',
-                        task=task)
-        self.task = task
-        # Build pipeline steps from mmdet's registry so the dataset works without a Runner's
-        # default scope (mmengine's own registry does not know mmdet/omgseg transforms).
-        kwargs['pipeline'] = [TRANSFORMS.build(t) if isinstance(t, dict) else t
-                              for t in kwargs.get('pipeline', [])]
-        super().__init__(ann_file=ann_file, metainfo=metainfo,
-                         data_prefix=data_prefix or dict(img='', seg=''), **kwargs)
+        super().__init__(ann_file=ann_file, vocabulary=vocabulary, task=task,
+                         data_prefix=data_prefix, default_prefix=dict(img='', seg=''), **kwargs)
 
     def load_data_list(self) -> list[dict]:
         if not osp.isfile(self.ann_file):
@@ -71,7 +48,7 @@ class OMGCocoPanopticDataset(BaseDataset):
         num_things = len(self.metainfo['thing_classes'])
         cat2label = {}
         for cat in coco['categories']:
-            label = _match_category(cat['name'], classes)
+            label = match_category(cat['name'], classes)
             if label is None:
                 raise ValueError(f'{self.ann_file}: category {cat["name"]!r} (id {cat["id"]}) is '
                                  f'not in vocabulary {self.metainfo["vocabulary"]!r}.')

@@ -5,16 +5,16 @@ import hashlib
 import os
 import os.path as osp
 
-from mmengine.dataset import BaseDataset
 from PIL import Image
 from mmengine.logging import print_log
 
 from omgseg.datasets.metainfo import vocabulary_from
+from omgseg.datasets.base import VocabularyDataset
 from omgseg.datasets.vipseg_cache import CACHE_DIRNAME, load_or_build
 from omgseg.datasets.vipseg_format import (BROKEN_VALUES, STUFF_MAX_VALUE, VOID_VALUE,
                                            label_lookup, raw_class_of)
-from omgseg.registry import DATASETS, TRANSFORMS
-from omgseg.structures import TASK_PANOPTIC, TASKS
+from omgseg.registry import DATASETS
+from omgseg.structures import TASK_PANOPTIC
 
 IMG_EXTS = ('.jpg', '.jpeg', '.png')
 
@@ -26,7 +26,7 @@ def _listdir(folder: str, exts: tuple[str, ...]) -> dict[str, str]:
 
 
 @DATASETS.register_module()
-class OMGVIPSegDataset(BaseDataset):
+class OMGVIPSegDataset(VocabularyDataset):
     """VIPSeg videos: ``imgs/<video>/<frame>.jpg`` + ``panomasks/<video>/<frame>.png``.
 
     Videos are those listed in ``ann_file`` (``train.txt`` / ``val.txt`` / ``test.txt``). The
@@ -54,24 +54,15 @@ class OMGVIPSegDataset(BaseDataset):
     def __init__(self, *, ann_file: str, vocabulary: str | dict = 'vipseg',
                  data_prefix: dict | None = None, task: str = TASK_PANOPTIC, nproc: int = 8,
                  cache_dir: str | None = None, with_masks: bool = True, **kwargs) -> None:
-        if task not in TASKS:
-            raise ValueError(f'task {task!r} is not one of {TASKS}.')
-        vocab = vocabulary_from(vocabulary)
-        if 'raw_class_ids' not in vocab:
+        if 'raw_class_ids' not in vocabulary_from(vocabulary):
             raise ValueError(f'vocabulary {vocabulary!r} has no raw_class_ids (label -> VIPSeg '
                              f'raw class); use "vipseg" or add them to the vocabulary.')
-        metainfo = dict(kwargs.pop('metainfo', None) or {})
-        metainfo.update(vocab, vocabulary=vocabulary if isinstance(vocabulary, str) else 'custom',
-                        task=task)
-        self.task = task
         self.nproc = nproc
         self.with_masks = with_masks
         self._cache_dir = cache_dir
-        kwargs['pipeline'] = [TRANSFORMS.build(t) if isinstance(t, dict) else t
-                              for t in kwargs.get('pipeline', [])]
-        super().__init__(ann_file=ann_file, metainfo=metainfo,
-                         data_prefix=data_prefix or dict(img='imgs/', seg='panomasks/'),
-                         **kwargs)
+        super().__init__(ann_file=ann_file, vocabulary=vocabulary, task=task,
+                         data_prefix=data_prefix,
+                         default_prefix=dict(img='imgs/', seg='panomasks/'), **kwargs)
 
     def _videos(self) -> list[str]:
         if not osp.isfile(self.ann_file):

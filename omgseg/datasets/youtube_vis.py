@@ -5,17 +5,16 @@ import json
 import os.path as osp
 from collections import defaultdict
 
-from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
-from omgseg.datasets.coco_panoptic import _match_category
-from omgseg.datasets.metainfo import vocabulary_from
-from omgseg.registry import DATASETS, TRANSFORMS
-from omgseg.structures import TASK_INSTANCE, TASKS
+from omgseg.registry import DATASETS
+from omgseg.structures import TASK_INSTANCE
+
+from .base import VocabularyDataset, match_category
 
 
 @DATASETS.register_module()
-class OMGYouTubeVISDataset(BaseDataset):
+class OMGYouTubeVISDataset(VocabularyDataset):
     """Video instance segmentation (YouTube-VIS 2019/2021); one sample per video.
 
     The json (``tools/dataset_converters/youtube_vis.py`` writes it) has ``videos``,
@@ -41,17 +40,8 @@ class OMGYouTubeVISDataset(BaseDataset):
     def __init__(self, *, ann_file: str, vocabulary: str | dict = 'youtube_vis_2019',
                  data_prefix: dict | None = None, task: str = TASK_INSTANCE,
                  **kwargs) -> None:
-        if task not in TASKS:
-            raise ValueError(f'task {task!r} is not one of {TASKS}.')
-        vocab = vocabulary_from(vocabulary)
-        metainfo = dict(kwargs.pop('metainfo', None) or {})
-        metainfo.update(vocab, vocabulary=vocabulary if isinstance(vocabulary, str) else 'custom',
-                        task=task)
-        self.task = task
-        kwargs['pipeline'] = [TRANSFORMS.build(t) if isinstance(t, dict) else t
-                              for t in kwargs.get('pipeline', [])]
-        super().__init__(ann_file=ann_file, metainfo=metainfo,
-                         data_prefix=data_prefix or dict(img=''), **kwargs)
+        super().__init__(ann_file=ann_file, vocabulary=vocabulary, task=task,
+                         data_prefix=data_prefix, default_prefix=dict(img=''), **kwargs)
 
     def _read_json(self) -> dict:
         if not osp.isfile(self.ann_file):
@@ -75,7 +65,7 @@ class OMGYouTubeVISDataset(BaseDataset):
         num_things = len(self.metainfo['thing_classes'])
         cat2label = {}
         for cat in categories:
-            label = _match_category(cat['name'], classes)
+            label = match_category(cat['name'], classes)
             if label is None:
                 raise ValueError(f'{self.ann_file}: category {cat["name"]!r} (id {cat["id"]}) is '
                                  f'not in vocabulary {self.metainfo["vocabulary"]!r}.')

@@ -76,4 +76,5 @@ toy_coco_video_train = dict(
 
 toy_vipseg_evaluator = [dict(type='VideoPanopticMetric', vss=True)]
 # the toy valid split keeps its ground truth (the official one does not): AP is computed here
-toy_ytvis_evaluator = [dict(type='YouTubeVISAPMetric', ann_file=toy_ytvis_root + 'valid/instances.json')]
+toy_ytvis_evaluator = [
+    dict(type='YouTubeVISAPMetric', ann_file=toy_ytvis_root + 'valid/instances.json')]

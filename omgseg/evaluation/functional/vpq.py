@@ -324,7 +324,8 @@ def format_vpq_table(summary: Mapping) -> str:
                      f'{a["n"]:4d} | {100 * res["Things"]["pq"]:7.3f} '
                      f'{100 * res["Stuff"]["pq"]:7.3f}')
     lines.append('-' * 55)
-    lines.append(f'VPQ {100 * summary["VPQ"]:.3f} (things {100 * window_mean(summary, "Things"):.3f}'
+    things = 100 * window_mean(summary, 'Things')
+    lines.append(f'VPQ {100 * summary["VPQ"]:.3f} (things {things:.3f}'
                  f', stuff {100 * window_mean(summary, "Stuff"):.3f}; windows '
                  f'{", ".join(summary["windows"])})')
     if 'VPQ_omg' in summary:
