@@ -11,8 +11,7 @@ from mmengine.logging import print_log
 from omgseg.datasets.metainfo import vocabulary_from
 from omgseg.datasets.base import VocabularyDataset
 from omgseg.datasets.vipseg_cache import CACHE_DIRNAME, load_or_build
-from omgseg.datasets.vipseg_format import (BROKEN_VALUES, STUFF_MAX_VALUE, VOID_VALUE,
-                                           label_lookup, raw_class_of)
+from omgseg.datasets.vipseg_format import classify_value, label_lookup
 from omgseg.registry import DATASETS
 from omgseg.structures import TASK_PANOPTIC
 
@@ -108,16 +107,10 @@ class OMGVIPSegDataset(VocabularyDataset):
         num_things = len(self.metainfo['thing_classes'])
         segments = []
         for value, area, x1, y1, x2, y2 in entry[2]:
-            if value == VOID_VALUE or value in BROKEN_VALUES:
+            kind = classify_value(value, lookup, num_things, source)
+            if kind is None:
                 continue
-            label = lookup.get(raw_class_of(value))
-            if label is None:
-                continue
-            instance_value = value > STUFF_MAX_VALUE
-            if instance_value and label >= num_things:
-                raise ValueError(f'{source}: value {value} encodes an instance of raw class '
-                                 f'{raw_class_of(value)}, whose label {label} is a stuff class; '
-                                 f'check raw_class_ids of the vocabulary.')
+            label, instance_value = kind
             is_thing = label < num_things
             segments.append(dict(id=value, label=label, area=area, bbox=[x1, y1, x2, y2],
                                  is_thing=is_thing, iscrowd=is_thing and not instance_value))

@@ -34,6 +34,27 @@ def label_lookup(raw_class_ids: tuple[int, ...] | list[int]) -> dict[int, int]:
     return lookup
 
 
+def classify_value(value: int, raw_to_label: dict[int, int], num_things: int,
+                   source: str = '<array>') -> tuple[int, bool] | None:
+    """``(label, instance_encoded)`` of a panomask value, or ``None`` for void, the broken
+    value and raw classes the vocabulary leaves out.
+
+    Raises:
+        ValueError: a thing-encoded value names a stuff label.
+    """
+    if value == VOID_VALUE or value in BROKEN_VALUES:
+        return None
+    label = raw_to_label.get(raw_class_of(value))
+    if label is None:
+        return None
+    instance_encoded = value > STUFF_MAX_VALUE
+    if instance_encoded and label >= num_things:
+        raise ValueError(f'{source}: value {value} encodes an instance of raw class '
+                         f'{raw_class_of(value)}, whose label {label} is a stuff class; '
+                         f'check raw_class_ids of the vocabulary.')
+    return label, instance_encoded
+
+
 def decode_panomask(values: np.ndarray, raw_to_label: dict[int, int], num_things: int,
                     source: str = '<array>') -> tuple[np.ndarray, list[dict]]:
     """Decode one frame.
@@ -58,16 +79,10 @@ def decode_panomask(values: np.ndarray, raw_to_label: dict[int, int], num_things
     segments = []
     uniq, counts = np.unique(values, return_counts=True)
     for value, count in zip(uniq.tolist(), counts.tolist()):
-        if value == VOID_VALUE or value in BROKEN_VALUES:
+        kind = classify_value(value, raw_to_label, num_things, source)
+        if kind is None:
             continue
-        label = raw_to_label.get(raw_class_of(value))
-        if label is None:
-            continue
-        isthing = value > STUFF_MAX_VALUE
-        if isthing and label >= num_things:
-            raise ValueError(f'{source}: value {value} encodes an instance of raw class '
-                             f'{raw_class_of(value)}, whose label {label} is a stuff class; '
-                             f'check raw_class_ids of the vocabulary.')
+        label, isthing = kind
         ids[values == value] = value
         segments.append(dict(id=int(value), category_id=int(label), isthing=int(isthing),
                              iscrowd=0, area=int(count)))

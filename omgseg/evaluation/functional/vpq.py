@@ -23,7 +23,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .panoptic import OFFSET, VOID, PQStat, _check_id_map, _segment_table, pq_summary
+from .panoptic import (OFFSET, VOID, PQStat, _accumulate, _check_id_map, _segment_table,
+                       pq_summary)
 
 DEFAULT_WINDOWS = (1, 2, 4, 6, 8)      # eval_vpq_vspw.py
 OMG_WINDOWS = (1, 2, 4, 6)             # OMG-Seg's VIPSeg report (VPQ@1/2/4/6)
@@ -229,21 +230,10 @@ class VideoTubeAccumulator:
         p_present = p_area > 0
         fp = p_present & ~pred_matched & ~((p_void + p_crowd) / np.maximum(p_area, 1) > 0.5)
         fn = g_present & ~gt_matched & ~g_crowd
-        _add(stat, 'tp', g_cat[m_gi])
-        _add(stat, 'iou', g_cat[m_gi], m_iou)
-        _add(stat, 'fn', g_cat[fn])
-        _add(stat, 'fp', p_cat[fp])
-
-
-def _add(stat: PQStat, field: str, cats: np.ndarray, weights=None) -> None:
-    if cats.size == 0:
-        return
-    uniq, inv = np.unique(cats, return_inverse=True)
-    sums = np.bincount(inv.reshape(-1), weights=weights, minlength=uniq.size)
-    for cat_id, value in zip(uniq.tolist(), sums.tolist()):
-        cat_stat = stat[cat_id]
-        setattr(cat_stat, field,
-                getattr(cat_stat, field) + (value if weights is not None else int(value)))
+        _accumulate(stat, 'tp', g_cat[m_gi])
+        _accumulate(stat, 'iou', g_cat[m_gi], m_iou)
+        _accumulate(stat, 'fn', g_cat[fn])
+        _accumulate(stat, 'fp', p_cat[fp])
 
 
 def vpq_video_stats(gt_ids: Sequence[np.ndarray], gt_segments: Sequence[Sequence[Mapping]],
