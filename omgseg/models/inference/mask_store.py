@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -75,7 +74,3 @@ class MaskStore:
             self._file.close()
             self._file = None
 
-
-def spill_path_hint(spill_dir: str | None) -> str:
-    """Where spill files go, for log messages."""
-    return str(Path(spill_dir or tempfile.gettempdir()).resolve())
