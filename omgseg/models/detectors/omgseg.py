@@ -8,9 +8,10 @@ from mmengine.structures import InstanceData, PixelData
 
 from omgseg.models.task_modules import clip_targets
 from omgseg.registry import MODELS
-from omgseg.structures import TASK_INSTANCE, TASK_PANOPTIC, TASK_SEMANTIC, TASKS
+from omgseg.structures import TASK_INSTANCE, TASK_PANOPTIC, TASK_SEMANTIC, TASK_VOS, TASKS
 
-from .video_inference import DEFAULT_TEST_CFG, VideoInferenceMixin, output_resizer
+from .video_inference import (DEFAULT_TEST_CFG, VideoInferenceMixin, first_frame_objects,
+                              output_resizer)
 
 # How each task builds its training targets from a sample; the model never looks at dataset
 # names, only at the ``task`` a sample carries.
@@ -95,6 +96,8 @@ class OMGSeg(VideoInferenceMixin, BaseDetector):
         metainfo; a thing's id is its query + 1, the same object in every frame),
         ``pred_sem_seg`` and ``pred_instances`` (video-level scores and labels, this frame's
         masks as bool ``masks`` or as ``masks_rle`` when ``test_cfg.instance_masks='rle'``).
+        Samples whose task is ``vos`` get ``pred_vos_seg`` per frame instead: object ids
+        (0 = background) following the first frame's ``gt_instances`` (``instances_ids``).
         Per clip: ``pred_track_instances`` (``scores``, ``labels``, ``instances_id`` and, with
         RLE masks, ``masks_rle``: N lists of T RLEs).
 
@@ -107,6 +110,11 @@ class OMGSeg(VideoInferenceMixin, BaseDetector):
         for linker, sample in zip(linkers, data_samples):
             frames = list(sample.video_data_samples)
             resizers = [output_resizer(f.metainfo, pad, rescale) for f in frames]
+            if sample.metainfo.get('task') == TASK_VOS:
+                objects, ids = first_frame_objects(frames[0], rescale)
+                for t, seg in self._vos_frames_out(linker, resizers, objects, ids):
+                    frames[t].pred_vos_seg = PixelData(sem_seg=seg[None])
+                continue
             inst_masks = []
             for t, out in self._frames_out(linker, resizers):
                 if t < 0:

@@ -14,13 +14,16 @@ import torch
 import torch.nn.functional as F
 
 from omgseg.models.inference import MaskStore, TubeLinker, VideoPostprocessor, plan_clips
+from omgseg.models.inference.vos import match_objects, paint_objects, select_proposals
 
 DEFAULT_TEST_CFG = dict(
     panoptic_on=True, instance_on=True, semantic_on=True, object_mask_thr=0.0, overlap_thr=0.8,
     filter_low_score=True, max_per_image=100, instance_masks='bitmap',
     # clip planning (original: YouTube-VIS 5 / 3 / 15, VIPSeg 2 / 3 / 15)
     clip_size=5, clip_size_small=3, small_clip_thr=15, whole_clip_thr=0,
-    mask_memory_mb=2048, spill_dir=None)
+    mask_memory_mb=2048, spill_dir=None,
+    # video object segmentation (samples with task 'vos'): tube proposals matched to frame 0
+    num_proposals=25)
 _POST_KEYS = ('panoptic_on', 'instance_on', 'semantic_on', 'object_mask_thr', 'overlap_thr',
               'filter_low_score', 'max_per_image', 'instance_masks')
 _PLAN_KEYS = ('clip_size', 'clip_size_small', 'small_clip_thr', 'whole_clip_thr')
@@ -40,6 +43,31 @@ def output_resizer(meta: dict, pad_shape: tuple[int, int],
             x = F.interpolate(x[None], size=ori, mode='bilinear', align_corners=False)[0]
         return x
     return resize
+
+
+def first_frame_objects(frame, rescale: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first frame's ground-truth objects at output resolution.
+
+    Args:
+        frame: the first ``DetDataSample`` of a clip, with ``gt_instances`` (``masks`` padded
+            by the data preprocessor, ``instances_ids``).
+
+    Returns:
+        masks (N, H, W) bool and object ids (N,) long; N = 0 gives an empty result.
+    """
+    if 'gt_instances' not in frame or 'instances_ids' not in frame.gt_instances:
+        raise ValueError('a vos sample needs the first frame\'s objects as gt_instances with '
+                         'instances_ids (load its annotation, e.g. LoadDAVISAnnotations).')
+    inst = frame.gt_instances
+    masks = inst.masks
+    if hasattr(masks, 'to_tensor'):
+        masks = masks.to_tensor(dtype=torch.bool, device=inst.instances_ids.device)
+    img_h, img_w = frame.metainfo['img_shape'][:2]
+    masks = masks.bool()[:, :img_h, :img_w].float()
+    if rescale and len(masks):
+        masks = F.interpolate(masks[None], size=tuple(frame.metainfo['ori_shape'][:2]),
+                              mode='nearest')[0]
+    return masks > 0.5, inst.instances_ids.long()
 
 
 class VideoInferenceMixin:
@@ -105,6 +133,27 @@ class VideoInferenceMixin:
         finally:
             linker.store.close()
         yield -1, post.instance_results() if post.inst is not None else {}
+
+    def _vos_frames_out(self, linker: TubeLinker, resizers: list[Callable],
+                        objects: torch.Tensor, object_ids: torch.Tensor
+                        ) -> Iterator[tuple[int, torch.Tensor]]:
+        """Yield ``(frame index, (H, W) object-id map)``: the top proposals are matched to the
+        first-frame ``objects`` (N, H, W) bool at output resolution, then followed."""
+        _, obj = linker.video_logits()
+        props = select_proposals(obj, self.test_cfg['num_proposals'])
+        assignment = None
+        t = 0
+        try:
+            for clip in linker.store:
+                clip = clip.to(obj.device)
+                for j in range(clip.shape[1]):
+                    masks = resizers[t](clip[props, j].float()) > 0
+                    if assignment is None:
+                        assignment = match_objects(masks, objects.to(masks.device))
+                    yield t, paint_objects(masks, assignment, object_ids)
+                    t += 1
+        finally:
+            linker.store.close()
 
     @torch.no_grad()
     def predict_video(self, frames: Iterable[torch.Tensor], *, num_frames: int, meta: dict,
