@@ -1,5 +1,7 @@
 """Pure numpy metrics (no torch): panoptic quality, semantic mIoU, video panoptic quality
-(VPQ) and YouTube-VIS mask AP."""
+(VPQ), YouTube-VIS mask AP and DAVIS J&F."""
+from .davis import (MEASURES, davis_summary, db_boundary, db_iou, evaluate_semisupervised,
+                    evaluate_sequence, format_davis_table, object_statistics)
 from .panoptic import (OFFSET, VOID, PQStat, PQStatCat, format_pq_table, id2rgb,
                        pq_average, pq_compute_single, pq_summary, rgb2id)
 from .semantic import confusion_matrix, miou_from_confusion
@@ -12,4 +14,6 @@ __all__ = [
     'pq_average', 'pq_summary', 'format_pq_table', 'confusion_matrix', 'miou_from_confusion',
     'VideoTubeAccumulator', 'vpq_video_stats', 'vpq_summary', 'format_vpq_table',
     'window_mean', 'ytvis_evaluate', 'format_ytvis_table', 'write_ytvis_submission',
+    'MEASURES', 'db_iou', 'db_boundary', 'object_statistics', 'evaluate_sequence',
+    'evaluate_semisupervised', 'davis_summary', 'format_davis_table',
 ]
