@@ -1,0 +1,3 @@
+from .task_batch_sampler import TaskBatchSampler, task_group
+
+__all__ = ['TaskBatchSampler', 'task_group']
