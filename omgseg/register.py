@@ -8,5 +8,6 @@ from omgseg.utils.safe_load import register_safe_globals
 register_safe_globals()
 
 from omgseg import engine, models  # noqa: E402,F401
-from omgseg.datasets import coco_panoptic, transforms, vipseg, youtube_vis  # noqa: E402,F401
+from omgseg.datasets import coco_panoptic, samplers, transforms, vipseg, youtube_vis  # noqa: E402,F401
+from omgseg.datasets import davis  # noqa: E402,F401
 from omgseg.evaluation import metrics  # noqa: E402,F401

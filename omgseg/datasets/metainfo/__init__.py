@@ -41,9 +41,14 @@ def _youtube_vis(version: str):
     return build
 
 
+def _davis() -> dict:
+    # DAVIS objects have no category: one class-agnostic thing class
+    return dict(thing_classes=('object',), stuff_classes=())
+
+
 _VOCABULARIES = {'toy': _toy, 'coco_panoptic': _coco_panoptic, 'vipseg': _vipseg,
                  'youtube_vis_2019': _youtube_vis('2019'),
-                 'youtube_vis_2021': _youtube_vis('2021')}
+                 'youtube_vis_2021': _youtube_vis('2021'), 'davis': _davis}
 _ID_KEYS = ('raw_class_ids', 'cat_ids')
 
 

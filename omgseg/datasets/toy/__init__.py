@@ -1,10 +1,15 @@
 """Deterministic synthetic toy world (``world``, ``video``) and its writers: COCO images
-(``coco_writer``), YouTube-VIS videos (``ytvis_writer``) and VIPSeg videos (``vipseg_writer``).
+(``coco_writer``), YouTube-VIS videos (``ytvis_writer``), VIPSeg videos (``vipseg_writer``) and
+DAVIS 2017 sequences (``davis_writer``).
 
 Pure numpy / Pillow; no mmdet import, so it is cheap to use from tools and tests.
 """
 from .coco_writer import (IMAGE_ID_OFFSETS, SPLITS, STAMP_NAME, TOY_VERSION, generate_toy_coco,
                           id2rgb, rgb2id, semantic_from_panoptic, split_paths, write_split)
+from .davis_writer import (DAVIS_INDEX_OFFSET, DAVIS_PALETTE, DAVIS_RESOLUTION, DAVIS_SPLITS,
+                           DAVIS_YEAR, davis_frame_stem, davis_index_mask, davis_object_indices,
+                           davis_palette, davis_scenes, davis_sequence_name, generate_toy_davis,
+                           save_davis_png, write_davis_split)
 from .video import (VIDEO_INDEX_OFFSET, is_up_to_date, iter_video_frames, make_video_scene,
                     read_stamp, video_scene_seed)
 from .vipseg_writer import (VIPSEG_RAW_CATEGORIES, VIPSEG_SPLITS, generate_toy_vipseg,
@@ -32,4 +37,8 @@ __all__ = [
     'ytvis_frame_name', 'write_ytvis_split', 'generate_toy_ytvis',
     'VIPSEG_SPLITS', 'VIPSEG_RAW_CATEGORIES', 'vipseg_video_name', 'vipseg_frame_stem',
     'panomask_from_render', 'write_vipseg_split', 'generate_toy_vipseg',
+    'DAVIS_SPLITS', 'DAVIS_RESOLUTION', 'DAVIS_YEAR', 'DAVIS_INDEX_OFFSET',
+    'DAVIS_PALETTE', 'davis_palette', 'davis_scenes', 'davis_sequence_name', 'davis_frame_stem',
+    'davis_object_indices', 'davis_index_mask', 'save_davis_png', 'write_davis_split',
+    'generate_toy_davis',
 ]

@@ -1,4 +1,5 @@
-"""Per-frame annotation loading for video datasets (VIPSeg panomasks, YouTube-VIS instances)."""
+"""Per-frame annotation loading for video datasets (VIPSeg panomasks, YouTube-VIS instances,
+DAVIS index masks)."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,6 +8,7 @@ from mmcv.transforms import BaseTransform
 from mmdet.structures.bbox import HorizontalBoxes
 from mmdet.structures.mask import BitmapMasks
 
+from omgseg.datasets.davis import mask_object_ids, read_davis_mask
 from omgseg.datasets.vipseg_cache import read_panomask
 from omgseg.registry import TRANSFORMS
 from omgseg.structures import IGNORE_INDEX
@@ -117,3 +119,46 @@ class LoadTrackInstances(BaseTransform):
             results['gt_seg_map'] = np.full((h, w), IGNORE_INDEX, dtype=np.uint16)
             results.setdefault('seg_fields', []).append('gt_seg_map')
         return results
+
+
+@TRANSFORMS.register_module()
+class LoadDAVISAnnotations(BaseTransform):
+    """Read one DAVIS annotation (indexed PNG, from ``OMGDAVISDataset``) into objects.
+
+    Pixel values are palette indices: 0 background, k = object k, 255 void (``DAVIS_VOID``),
+    which belongs to no object. Adds ``gt_masks`` (BitmapMasks (N, H, W), one per object
+    index present in this frame, ascending), ``gt_bboxes``, ``gt_bboxes_labels`` (all 0: the
+    class-agnostic ``'object'``), ``gt_instances_ids`` (the object index, the same in every
+    frame), ``gt_ignore_flags`` (all False) and, with ``with_seg=True``, an all-
+    ``IGNORE_INDEX`` ``gt_seg_map`` (DAVIS has no stuff). A frame without an annotation
+    (``seg_map_path`` None) gets no objects. An annotation whose size differs from the loaded
+    frame is an error naming both files.
+
+    Args:
+        with_seg: add the all-void ``gt_seg_map``.
+    """
+
+    def __init__(self, *, with_seg: bool = True) -> None:
+        self.with_seg = with_seg
+
+    def transform(self, results: dict) -> dict:
+        path = results.get('seg_map_path')
+        masks, ids = [], []
+        if path is None:
+            shape = results.get('ori_shape', results.get('img_shape'))
+            h, w = shape[:2] if shape is not None else (results['height'], results['width'])
+        else:
+            values = read_davis_mask(path)
+            h, w = values.shape[:2]
+            _check_size(results, (h, w), 'DAVIS annotation', path)
+            for k in mask_object_ids(values):
+                masks.append((values == k).astype(np.uint8))
+                ids.append(k)
+        _pack_instances(results, masks, [0] * len(ids), [False] * len(ids), ids, h, w)
+        if self.with_seg:
+            results['gt_seg_map'] = np.full((h, w), IGNORE_INDEX, dtype=np.uint16)
+            results.setdefault('seg_fields', []).append('gt_seg_map')
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(with_seg={self.with_seg})'
