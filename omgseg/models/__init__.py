@@ -5,8 +5,9 @@ from .detectors import OMGSeg
 from .heads import OMGQueryHead
 from .losses import OMGCriterion
 from .pixel_decoders import OMGPixelDecoder
+from .prompts import PromptEncoder
 from .task_modules import HungarianMatcher
 from .text import TextEmbeddingClassifier
 
 __all__ = ['OpenCLIPBackbone', 'ClipDataPreprocessor', 'OMGSeg', 'OMGQueryHead', 'OMGCriterion',
-           'OMGPixelDecoder', 'HungarianMatcher', 'TextEmbeddingClassifier']
+           'OMGPixelDecoder', 'PromptEncoder', 'HungarianMatcher', 'TextEmbeddingClassifier']

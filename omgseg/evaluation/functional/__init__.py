@@ -1,7 +1,9 @@
 """Pure numpy metrics (no torch): panoptic quality, semantic mIoU, video panoptic quality
-(VPQ), YouTube-VIS mask AP and DAVIS J&F."""
+(VPQ), YouTube-VIS mask AP, DAVIS J&F and interactive mIoU / NoC."""
 from .davis import (MEASURES, davis_summary, db_boundary, db_iou, evaluate_semisupervised,
                     evaluate_sequence, format_davis_table, object_statistics)
+from .interactive import (interactive_summary, interior_point, mask_iou, next_click, noc,
+                          simulate_clicks)
 from .panoptic import (OFFSET, VOID, PQStat, PQStatCat, format_pq_table, id2rgb,
                        pq_average, pq_compute_single, pq_summary, rgb2id)
 from .semantic import confusion_matrix, miou_from_confusion
@@ -16,4 +18,5 @@ __all__ = [
     'window_mean', 'ytvis_evaluate', 'format_ytvis_table', 'write_ytvis_submission',
     'MEASURES', 'db_iou', 'db_boundary', 'object_statistics', 'evaluate_sequence',
     'evaluate_semisupervised', 'davis_summary', 'format_davis_table',
+    'interactive_summary', 'interior_point', 'mask_iou', 'next_click', 'noc', 'simulate_clicks',
 ]

@@ -1,8 +1,9 @@
+from .davis_metric import DAVISMetric
 from .instance_metric import CocoMaskAPMetric
 from .panoptic_metric import PanopticQualityMetric
 from .semantic_metric import SemanticIoUMetric
 from .video_panoptic_metric import VideoPanopticMetric
 from .ytvis_metric import YouTubeVISAPMetric
 
-__all__ = ['CocoMaskAPMetric', 'PanopticQualityMetric', 'SemanticIoUMetric',
+__all__ = ['DAVISMetric', 'CocoMaskAPMetric', 'PanopticQualityMetric', 'SemanticIoUMetric',
            'VideoPanopticMetric', 'YouTubeVISAPMetric']
