@@ -35,6 +35,7 @@ def toy_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp('toy')
     run_tool('tools/dataset_converters/make_toy_data.py', '--out', str(root),
              '--num-train-videos', '4', '--num-val-videos', '2', '--video-frames', '6', '8',
+             '--num-davis-train', '2', '--num-davis-val', '2', '--davis-frames', '6',
              '--num-train', '24', '--num-val', '8')
     run_tool('tools/misc/make_tiny_clip.py', '--out', str(root / 'tiny_clip.pth'))
     run_tool('tools/gen_class_embeddings.py', str(TOY_CONFIG),

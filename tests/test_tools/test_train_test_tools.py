@@ -112,22 +112,22 @@ def _video_cfg(toy_root: Path, name: str, path: Path) -> Path:
     cfg.model.test_cfg.mask_memory_mb = 0
     cfg.test_dataloader.num_workers = 0
     cfg.test_dataloader.persistent_workers = False
-    folder = 'vipseg' if name == 'vipseg' else 'youtube_vis'
+    folder = dict(vipseg='vipseg', ytvis='youtube_vis', davis='davis')[name]
     cfg.test_dataloader.dataset.data_root = str(toy_root / folder) + '/'
     if name == 'ytvis':
         cfg.test_evaluator[0].ann_file = str(toy_root / 'youtube_vis/valid/instances.json')
         cfg.test_evaluator[0].outfile_prefix = str(path.parent / 'ytvis_out')
     else:
-        cfg.test_evaluator[0].outfile_prefix = str(path.parent / 'vipseg_out')
+        cfg.test_evaluator[0].outfile_prefix = str(path.parent / f'{name}_out')
     cfg.dump(str(path))
     return path
 
 
-@pytest.mark.parametrize('name', ['vipseg', 'ytvis'])
+@pytest.mark.parametrize('name', ['vipseg', 'ytvis', 'davis'])
 def test_video_evaluation_configs_run_end_to_end(dist_run, toy_root, tmp_path, name):
     """The toy video evaluation configs on a trained checkpoint: whole videos through the
-    streaming inference path, scored by VPQ / VSS or YouTube-VIS AP; the written submissions
-    score the same with the offline evaluators."""
+    streaming inference path, scored by VPQ / VSS, YouTube-VIS AP or DAVIS J&F; the written
+    submissions score the same with the offline evaluators."""
     _, work = dist_run
     cfg = _video_cfg(toy_root, name, tmp_path / 'cfg.py')
     run_tool('tools/test.py', str(cfg), str(work / 'epoch_2.pth'), '--work-dir',
@@ -141,6 +141,13 @@ def test_video_evaluation_configs_run_end_to_end(dist_run, toy_root, tmp_path, n
                  str(tmp_path / 'vipseg_out'), '--out', str(tmp_path / 'vpq.json'))
         offline = json.loads((tmp_path / 'vpq.json').read_text())
         assert abs(offline['VPQ'] * 100 - metrics['vipseg/VPQ']) < 1e-6
+    elif name == 'davis':
+        keys = ['davis/J&F-Mean', 'davis/J-Mean', 'davis/F-Mean']
+        run_tool('tools/analysis_tools/eval_davis.py', '--davis-root', str(toy_root / 'davis'),
+                 '--results', str(tmp_path / 'davis_out'), '--set', 'val', '--out',
+                 str(tmp_path / 'jf.json'))
+        offline = json.loads((tmp_path / 'jf.json').read_text())
+        assert abs(offline['J&F-Mean'] * 100 - metrics['davis/J&F-Mean']) < 1e-6
     else:
         keys = ['ytvis/AP', 'ytvis/AP50', 'ytvis/AR10']
         run_tool('tools/analysis_tools/eval_ytvis.py', '--gt-json',

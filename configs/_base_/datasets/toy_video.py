@@ -78,3 +78,20 @@ toy_vipseg_evaluator = [dict(type='VideoPanopticMetric', vss=True)]
 # the toy valid split keeps its ground truth (the official one does not): AP is computed here
 toy_ytvis_evaluator = [
     dict(type='YouTubeVISAPMetric', ann_file=toy_ytvis_root + 'valid/instances.json')]
+
+# Toy DAVIS 2017 (semi-supervised VOS): the first frame's objects are followed through each
+# sequence; J&F on frames 1 .. T-2.
+toy_davis_root = 'data/toy/davis/'
+toy_davis_test_pipeline = [
+    dict(type='ClipSample', all_frames=True),
+    dict(type='ForEachFrame', transforms=[
+        dict(type='LoadImageSafe'),
+        dict(type='LoadDAVISAnnotations'),
+        dict(type='Resize', scale=toy_video_size, keep_ratio=True)]),
+    dict(type='PackClipInputs'),
+]
+toy_davis_val = dict(
+    type='OMGDAVISDataset', data_root=toy_davis_root, ann_file='ImageSets/2017/val.txt',
+    data_prefix=dict(img='JPEGImages/480p/', seg='Annotations/480p/'), task='vos',
+    test_mode=True, pipeline=toy_davis_test_pipeline)
+toy_davis_evaluator = [dict(type='DAVISMetric')]
