@@ -28,6 +28,14 @@ def _frame_sample(results: dict) -> DetDataSample:
             inst.masks = masks[index]
             inst.instances_ids = torch.as_tensor(ids[index], dtype=torch.long)
             setattr(sample, name, inst)
+    if 'prompt_boxes' in results:
+        # visual prompts (interactive task): boxes (P, 4) xyxy in input pixels, kinds (P,)
+        # 0 = box / 1 = point, and the instance id each prompt asks for
+        sample.prompts = InstanceData(
+            boxes=torch.as_tensor(np.asarray(results['prompt_boxes'], np.float32)).view(-1, 4),
+            kinds=torch.as_tensor(np.asarray(results['prompt_kinds'], np.int64)),
+            instances_ids=torch.as_tensor(np.asarray(results['prompt_instances_ids'],
+                                                     np.int64)))
     if 'gt_seg_map' in results:
         sem = torch.from_numpy(results['gt_seg_map'].astype(np.int64))[None]
         sample.gt_sem_seg = PixelData(sem_seg=sem)

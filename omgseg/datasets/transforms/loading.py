@@ -74,9 +74,16 @@ class LoadPanopticAnnotationsPNG(BaseTransform):
     ``gt_ignore_flags``), ``gt_bboxes``, ``gt_bboxes_labels``, ``gt_instances_ids`` (the PNG
     segment ids) and ``gt_seg_map`` (H, W) uint16 with every labelled pixel's class and
     ``IGNORE_INDEX`` for void.
+
+    Args:
+        all_segments: every segment, stuff included, becomes an instance (the class-agnostic
+            "COCO-SAM" targets of interactive segmentation); crowd ones stay flagged.
+        backend_args: mmengine file backend arguments.
     """
 
-    def __init__(self, *, backend_args: dict | None = None) -> None:
+    def __init__(self, *, all_segments: bool = False,
+                 backend_args: dict | None = None) -> None:
+        self.all_segments = all_segments
         self.backend_args = backend_args
 
     def transform(self, results: dict) -> dict:
@@ -93,7 +100,7 @@ class LoadPanopticAnnotationsPNG(BaseTransform):
         for sid, seg in segments.items():
             region = ids == sid
             sem[region] = seg['category']
-            if seg['is_thing']:
+            if seg['is_thing'] or self.all_segments:
                 masks.append(region.astype(np.uint8))
                 labels.append(seg['category'])
                 ignore.append(bool(seg['iscrowd']))

@@ -8,8 +8,10 @@ from mmengine.structures import InstanceData, PixelData
 
 from omgseg.models.task_modules import clip_targets
 from omgseg.registry import MODELS
-from omgseg.structures import TASK_INSTANCE, TASK_PANOPTIC, TASK_SEMANTIC, TASK_VOS, TASKS
+from omgseg.structures import (TASK_INSTANCE, TASK_INTERACTIVE, TASK_PANOPTIC, TASK_SEMANTIC,
+                               TASK_VOS, TASKS)
 
+from .prompt_mixin import PromptMixin
 from .video_inference import (DEFAULT_TEST_CFG, VideoInferenceMixin, first_frame_objects,
                               output_resizer)
 
@@ -24,7 +26,7 @@ _TARGETS = {
 
 
 @MODELS.register_module()
-class OMGSeg(VideoInferenceMixin, BaseDetector):
+class OMGSeg(PromptMixin, VideoInferenceMixin, BaseDetector):
     """One model for every segmentation task; inputs are always clips ``(B, T, 3, H, W)``.
 
     Args:
@@ -75,17 +77,28 @@ class OMGSeg(VideoInferenceMixin, BaseDetector):
     def loss(self, inputs: torch.Tensor, data_samples: list) -> dict[str, torch.Tensor]:
         """Args: inputs (B, T, 3, H, W); data_samples: B ``TrackDataSample``s with a ``task``."""
         tasks = {s.metainfo.get('task') for s in data_samples}
-        unknown = tasks - set(_TARGETS)
+        trainable = set(_TARGETS) | {TASK_INTERACTIVE}
+        unknown = tasks - trainable
         if unknown:
-            known = [t for t in TASKS if t in _TARGETS]
+            known = [t for t in TASKS if t in trainable]
             raise ValueError(f'task(s) {sorted(map(str, unknown))} cannot be trained by OMGSeg '
                              f'yet; samples must carry one of {known}.')
+        if TASK_INTERACTIVE in tasks:
+            if len(tasks) > 1:
+                raise ValueError('a batch mixes interactive (prompted) samples with object-query '
+                                 "samples; use train_dataloader.batch_sampler=dict(type="
+                                 "'TaskBatchSampler').")
+            return self.prompt_loss(inputs, data_samples)
         preds = self._forward(inputs)
         shape = tuple(inputs.shape[-2:])
         targets = [clip_targets(list(s.video_data_samples), self.num_things, self.num_classes,
                                 shape, inputs.device, **_TARGETS[s.metainfo['task']])
                    for s in data_samples]
-        return self.criterion(preds, targets)
+        losses = self.criterion(preds, targets)
+        zero = self.prompt_zero_loss()
+        if zero is not None:
+            losses['loss_mask'] = losses['loss_mask'] + zero
+        return losses
 
     # -- inference -------------------------------------------------------------------------
     @torch.no_grad()
@@ -96,8 +109,10 @@ class OMGSeg(VideoInferenceMixin, BaseDetector):
         metainfo; a thing's id is its query + 1, the same object in every frame),
         ``pred_sem_seg`` and ``pred_instances`` (video-level scores and labels, this frame's
         masks as bool ``masks`` or as ``masks_rle`` when ``test_cfg.instance_masks='rle'``).
-        Samples whose task is ``vos`` get ``pred_vos_seg`` per frame instead: object ids
-        (0 = background) following the first frame's ``gt_instances`` (``instances_ids``).
+        Interactive samples get ``pred_prompt_masks`` per frame (one mask per prompt, see
+        :meth:`PromptMixin.predict_prompts`). Samples whose task is ``vos`` get
+        ``pred_vos_seg`` per frame instead: object ids (0 = background) following the first
+        frame's ``gt_instances`` (``instances_ids``).
         Per clip: ``pred_track_instances`` (``scores``, ``labels``, ``instances_id`` and, with
         RLE masks, ``masks_rle``: N lists of T RLEs).
 
@@ -106,6 +121,12 @@ class OMGSeg(VideoInferenceMixin, BaseDetector):
                 video streamed clip by clip (see ClipDataPreprocessor).
             data_samples: B ``TrackDataSample``s with T frames each.
         """
+        tasks = {s.metainfo.get('task') for s in data_samples}
+        if TASK_INTERACTIVE in tasks:
+            if len(tasks) > 1:
+                raise ValueError('a test batch mixes interactive samples with others; test them '
+                                 'separately.')
+            return self.predict_prompts(inputs, data_samples, rescale)
         linkers, pad = self._link_batch(inputs)
         for linker, sample in zip(linkers, data_samples):
             frames = list(sample.video_data_samples)

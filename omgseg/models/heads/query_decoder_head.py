@@ -36,6 +36,8 @@ class OMGQueryHead(BaseModule):
         num_transformer_feat_level: memory levels cycled through by the decoder layers (3).
         positional_encoding: config of the 3D sine encoding of the memory.
         logit_scale: fixed temperature of the cosine classifier (100).
+        prompt_encoder: optional :class:`PromptEncoder` config (interactive task): points and
+            boxes become queries of this decoder.
         init_cfg: mmengine init config.
     """
 
@@ -44,7 +46,7 @@ class OMGQueryHead(BaseModule):
                  clip_dim: int, class_embed_path: str, pixel_decoder: dict,
                  transformer_decoder: dict, num_transformer_feat_level: int = 3,
                  positional_encoding: dict | None = None, logit_scale: float = 100.0,
-                 init_cfg: dict | None = None) -> None:
+                 prompt_encoder: dict | None = None, init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.num_things_classes = num_things_classes
         self.num_stuff_classes = num_stuff_classes
@@ -70,6 +72,8 @@ class OMGQueryHead(BaseModule):
         self.cls_proj = build_mlp(feat_channels, feat_channels, clip_dim)
         self.mask_pooling_proj = nn.Sequential(nn.LayerNorm(feat_channels),
                                                nn.Linear(feat_channels, feat_channels))
+        self.prompt_encoder = (MODELS.build(dict(prompt_encoder, feat_channels=feat_channels))
+                               if prompt_encoder else None)
         self.classifier = MODELS.build(dict(type='TextEmbeddingClassifier',
                                             embed_path=class_embed_path,
                                             num_classes=self.num_classes,

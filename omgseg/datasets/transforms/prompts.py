@@ -1,0 +1,67 @@
+"""Visual prompts of the interactive task, made from the final (augmented) instance masks.
+
+Prompts are data, not model logic: the pipeline places them (random points inside each mask in
+training, the interior-most point at evaluation, or the masks' boxes) and packs them as
+``prompts`` (boxes, kinds, the instance id each one asks for); the model only encodes them.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+
+from omgseg.models.prompts.sampling import sam_eval_prompts, sam_training_prompts
+from omgseg.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class SamplePrompts(BaseTransform):
+    """Add ``prompt_boxes`` (P, 4) xyxy pixels, ``prompt_kinds`` (P,) (0 box, 1 point) and
+    ``prompt_instances_ids`` (P,) for the non-crowd, non-empty instances of a frame.
+
+    Args:
+        max_prompts: training: instances are repeated until there are this many prompts, then
+            truncated (OMG-Seg's COCO-SAM recipe: 20).
+        mode: ``'point_box'`` (a point as a +-3 px box, the original's), ``'point'`` or
+            ``'box'`` (the mask's box).
+        test_mode: one prompt per instance at its interior-most point (the evaluation
+            protocol) instead of random points.
+        seed: fixed seed of the random points (None: a fresh draw every call).
+    """
+
+    def __init__(self, *, max_prompts: int = 20, mode: str = 'point_box',
+                 test_mode: bool = False, seed: int | None = None) -> None:
+        if mode not in ('point_box', 'point', 'box'):
+            raise ValueError(f"SamplePrompts mode must be 'point_box', 'point' or 'box', got "
+                             f'{mode!r}.')
+        self.max_prompts = max_prompts
+        self.mode = mode
+        self.test_mode = test_mode
+        self.seed = seed
+
+    def transform(self, results: dict) -> dict:
+        if 'gt_masks' not in results:
+            raise KeyError('SamplePrompts needs gt_masks: load the annotations first (e.g. '
+                           'LoadPanopticAnnotationsPNG(all_segments=True)).')
+        masks = results['gt_masks'].masks.astype(bool)
+        ignore = np.asarray(results.get('gt_ignore_flags', np.zeros(len(masks), bool)))
+        ids = np.asarray(results.get('gt_instances_ids', np.arange(len(masks))))
+        keep = ~ignore & (masks.reshape(len(masks), -1).any(1) if len(masks) else ignore)
+        masks, ids = masks[keep], ids[keep]
+        if len(masks) == 0:
+            boxes, kinds, targets = (np.zeros((0, 4), np.float32), np.zeros(0, np.int64),
+                                     np.zeros(0, np.int64))
+        elif self.test_mode:
+            b, k = sam_eval_prompts(torch.from_numpy(masks), mode=self.mode)
+            boxes, kinds, targets = b.numpy(), k.numpy(), np.arange(len(masks))
+        else:
+            gen = None
+            if self.seed is not None:
+                gen = torch.Generator().manual_seed(self.seed)
+            b, k, t = sam_training_prompts(torch.from_numpy(masks), self.max_prompts,
+                                           generator=gen, mode=self.mode)
+            boxes, kinds, targets = b.numpy(), k.numpy(), t.numpy()
+        results['prompt_boxes'] = np.asarray(boxes, np.float32).reshape(-1, 4)
+        results['prompt_kinds'] = np.asarray(kinds, np.int64)
+        results['prompt_instances_ids'] = ids[np.asarray(targets, np.int64)]
+        return results

@@ -1,0 +1,110 @@
+"""The interactive task through the model: prompt batches train (mask + dice only, every
+parameter in the graph), predictions give one mask per prompt, and prompts do not interact."""
+import numpy as np
+import pytest
+import torch
+from mmdet.structures.mask import BitmapMasks
+from mmengine.structures import InstanceData
+
+from omgseg.registry import MODELS, TRANSFORMS
+from tests.conftest import toy_cfg
+from tests.test_models.test_omgseg_model import make_batch
+
+
+@pytest.fixture(scope='module')
+def prompt_model(toy_root):
+    cfg = toy_cfg(toy_root)
+    cfg.model.panoptic_head.prompt_encoder = dict(type='PromptEncoder')
+    m = MODELS.build(cfg.model)
+    m.init_weights()
+    return m
+
+
+def _with_prompts(batch, boxes):
+    ids = torch.tensor([[11, 12][i % 2] for i in range(len(boxes))])
+    for track in batch['data_samples']:
+        track.set_metainfo(dict(task='interactive'))
+        frame = track.video_data_samples[0]
+        frame.prompts = InstanceData(
+            boxes=torch.tensor(boxes, dtype=torch.float32).view(-1, 4),
+            kinds=torch.zeros(len(boxes), dtype=torch.long), instances_ids=ids)
+    return batch
+
+
+def test_prompt_loss_trains_masks_only_and_reaches_every_parameter(prompt_model):
+    model = prompt_model.train()
+    batch = _with_prompts(make_batch(2, 1), [[10, 8, 16, 14], [55, 40, 61, 46]])
+    data = model.data_preprocessor(batch, training=True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert float(losses['loss_cls']) == 0.0 and float(losses['loss_obj']) == 0.0
+    assert float(losses['loss_mask']) > 0 and float(losses['loss_dice']) > 0
+    model.zero_grad()
+    sum(losses.values()).backward()
+    missing = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
+    assert not missing, missing
+    enc = model.panoptic_head.prompt_encoder
+    assert enc.pos_linear.weight.grad.abs().sum() > 0       # prompts are really trained
+
+
+def test_object_batches_keep_the_prompt_encoder_in_the_graph(prompt_model):
+    model = prompt_model.train()
+    data = model.data_preprocessor(make_batch(1, 1), training=True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    model.zero_grad()
+    sum(losses.values()).backward()
+    assert model.panoptic_head.prompt_encoder.pos_linear.weight.grad is not None
+
+
+def test_mixed_batches_are_refused(prompt_model):
+    batch = make_batch(2, 1)
+    _with_prompts(dict(inputs=batch['inputs'][:1], data_samples=batch['data_samples'][:1]),
+                  [[1, 1, 5, 5]])
+    data = prompt_model.data_preprocessor(batch, training=True)
+    with pytest.raises(ValueError, match='TaskBatchSampler'):
+        prompt_model.loss(data['inputs'], data['data_samples'])
+
+
+def test_prompt_masks_do_not_depend_on_other_prompts(prompt_model):
+    model = prompt_model.eval()
+    boxes = [[10, 8, 16, 14], [55, 40, 61, 46], [30, 20, 80, 60]]
+    torch.manual_seed(0)
+    batch = _with_prompts(make_batch(1, 1), boxes)
+    data = model.data_preprocessor(batch)
+    together = model.predict(data['inputs'], data['data_samples'])
+    head = model.panoptic_head
+    with torch.no_grad():
+        feats = model.extract_feat(data['inputs'])
+        logits = []
+        for subset in ([0, 1, 2], [1], [2, 0]):
+            b = torch.tensor([boxes[i] for i in subset], dtype=torch.float32)[None]
+            q = head.prompt_encoder(b, torch.zeros(1, len(subset), dtype=torch.long),
+                                    (64, 96), head.num_heads)
+            out = head(feats, 1, queries=q[:2], self_attn_mask=q[2])[-1]['mask'][0]
+            logits.append(dict(zip(subset, out)))
+    for i in (0, 1, 2):
+        for other in logits[1:]:
+            if i in other:
+                torch.testing.assert_close(other[i], logits[0][i], atol=1e-5, rtol=0)
+    masks = together[0].video_data_samples[0].pred_prompt_masks
+    assert masks.masks.shape == (3, 64, 96) and masks.masks.dtype == torch.bool
+    assert masks.instances_ids.tolist() == [11, 12, 11]
+
+
+def test_sample_prompts_transform_targets_each_instance():
+    masks = np.zeros((3, 20, 30), np.uint8)
+    masks[0, 2:8, 3:12] = 1
+    masks[1, 10:18, 15:28] = 1
+    masks[2, 0:5, 25:30] = 1
+    results = dict(gt_masks=BitmapMasks(masks, 20, 30),
+                   gt_ignore_flags=np.array([False, False, True]),
+                   gt_instances_ids=np.array([7, 9, 4]))
+    test = TRANSFORMS.build(dict(type='SamplePrompts', test_mode=True))(dict(results))
+    assert test['prompt_instances_ids'].tolist() == [7, 9]          # the crowd one is skipped
+    for box, iid in zip(test['prompt_boxes'], test['prompt_instances_ids']):
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        assert masks[[7, 9, 4].index(iid), int(cy), int(cx)] == 1   # the point is inside
+    train = TRANSFORMS.build(dict(type='SamplePrompts', max_prompts=5, seed=0))(dict(results))
+    assert len(train['prompt_boxes']) == 5
+    assert set(train['prompt_instances_ids'].tolist()) == {7, 9}
+    with pytest.raises(ValueError, match='mode'):
+        TRANSFORMS.build(dict(type='SamplePrompts', mode='scribble'))
