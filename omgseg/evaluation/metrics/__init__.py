@@ -6,5 +6,5 @@ from .semantic_metric import SemanticIoUMetric
 from .video_panoptic_metric import VideoPanopticMetric
 from .ytvis_metric import YouTubeVISAPMetric
 
-__all__ = ['DAVISMetric', 'CocoMaskAPMetric', 'InteractiveIoUMetric', 'PanopticQualityMetric', 'SemanticIoUMetric',
-           'VideoPanopticMetric', 'YouTubeVISAPMetric']
+__all__ = ['DAVISMetric', 'CocoMaskAPMetric', 'InteractiveIoUMetric', 'PanopticQualityMetric',
+           'SemanticIoUMetric', 'VideoPanopticMetric', 'YouTubeVISAPMetric']
