@@ -106,5 +106,14 @@ def test_sample_prompts_transform_targets_each_instance():
     train = TRANSFORMS.build(dict(type='SamplePrompts', max_prompts=5, seed=0))(dict(results))
     assert len(train['prompt_boxes']) == 5
     assert set(train['prompt_instances_ids'].tolist()) == {7, 9}
+    mixed = TRANSFORMS.build(dict(type='SamplePrompts', max_prompts=40, mode='mixed',
+                                  seed=1))(dict(results))
+    kinds = mixed['prompt_kinds'].tolist()
+    assert 1 in kinds and 0 in kinds                                  # points and boxes
+    sizes = mixed['prompt_boxes'][:, 2] - mixed['prompt_boxes'][:, 0]
+    assert {round(float(w)) for w in sizes} >= {0, 6}                 # point, +-3 px point box
+    for box, iid in zip(mixed['prompt_boxes'], mixed['prompt_instances_ids']):
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        assert masks[[7, 9, 4].index(iid)][int(cy), int(cx)] == 1 or (box[2] - box[0]) > 6
     with pytest.raises(ValueError, match='mode'):
         TRANSFORMS.build(dict(type='SamplePrompts', mode='scribble'))

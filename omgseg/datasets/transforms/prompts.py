@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
 
+from omgseg.models.prompts.sampling import MODES as _MODES
 from omgseg.models.prompts.sampling import sam_eval_prompts, sam_training_prompts
 from omgseg.registry import TRANSFORMS
 
@@ -22,18 +23,25 @@ class SamplePrompts(BaseTransform):
     Args:
         max_prompts: training: instances are repeated until there are this many prompts, then
             truncated (OMG-Seg's COCO-SAM recipe: 20).
-        mode: ``'point_box'`` (a point as a +-3 px box, the original's), ``'point'`` or
-            ``'box'`` (the mask's box).
+        mode: ``'point_box'`` (a point as a +-3 px box, the original's), ``'point'``,
+            ``'box'`` (the mask's box) or, in training, ``'mixed'`` (each prompt draws one of
+            the three kinds, weighted by ``mixed_weights``).
+        mixed_weights: probabilities of point_box / box / point prompts in ``'mixed'`` mode.
         test_mode: one prompt per instance at its interior-most point (the evaluation
             protocol) instead of random points.
         seed: fixed seed of the random points (None: a fresh draw every call).
     """
 
     def __init__(self, *, max_prompts: int = 20, mode: str = 'point_box',
+                 mixed_weights: tuple[float, float, float] = (0.5, 0.25, 0.25),
                  test_mode: bool = False, seed: int | None = None) -> None:
-        if mode not in ('point_box', 'point', 'box'):
-            raise ValueError(f"SamplePrompts mode must be 'point_box', 'point' or 'box', got "
-                             f'{mode!r}.')
+        if mode not in _MODES + ('mixed',) or (test_mode and mode == 'mixed'):
+            raise ValueError(f"SamplePrompts mode must be one of {_MODES} (or 'mixed' in "
+                             f'training), got {mode!r}.')
+        if len(mixed_weights) != 3 or min(mixed_weights) < 0 or sum(mixed_weights) <= 0:
+            raise ValueError(f'SamplePrompts mixed_weights must be 3 non-negative numbers, got '
+                             f'{mixed_weights}.')
+        self.mixed_weights = torch.tensor(mixed_weights, dtype=torch.float)
         self.max_prompts = max_prompts
         self.mode = mode
         self.test_mode = test_mode
@@ -58,9 +66,17 @@ class SamplePrompts(BaseTransform):
             gen = None
             if self.seed is not None:
                 gen = torch.Generator().manual_seed(self.seed)
-            b, k, t = sam_training_prompts(torch.from_numpy(masks), self.max_prompts,
-                                           generator=gen, mode=self.mode)
-            boxes, kinds, targets = b.numpy(), k.numpy(), t.numpy()
+            modes = _MODES if self.mode == 'mixed' else (self.mode,)
+            drawn = [sam_training_prompts(torch.from_numpy(masks), self.max_prompts,
+                                          generator=gen, mode=m) for m in modes]
+            # the same targets in every mode; pick each prompt's kind independently
+            pick = (torch.multinomial(self.mixed_weights, self.max_prompts, replacement=True,
+                                      generator=gen) if len(drawn) > 1 else
+                    torch.zeros(self.max_prompts, dtype=torch.long))
+            rows = torch.arange(self.max_prompts)
+            boxes = torch.stack([d[0] for d in drawn])[pick, rows].numpy()
+            kinds = torch.stack([d[1] for d in drawn])[pick, rows].numpy()
+            targets = drawn[0][2].numpy()
         results['prompt_boxes'] = np.asarray(boxes, np.float32).reshape(-1, 4)
         results['prompt_kinds'] = np.asarray(kinds, np.int64)
         results['prompt_instances_ids'] = ids[np.asarray(targets, np.int64)]

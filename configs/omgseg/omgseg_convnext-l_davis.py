@@ -1,0 +1,28 @@
+# Evaluate OMG-Seg (frozen ConvNeXt-L CLIP) on DAVIS 2017 val (semi-supervised VOS, J&F): the
+# 25 most object-like tube proposals are matched to the first frame's objects by mask IoU and
+# followed through the video (MinVIS clips of 5 / 3).
+#   bash tools/dist_test.sh configs/omgseg/omgseg_convnext-l_davis.py CHECKPOINT 8
+#   (or write the result PNGs: --cfg-options test_evaluator.0.outfile_prefix=work_dirs/davis
+#    and score them with tools/analysis_tools/eval_davis.py)
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_12e.py',
+    '../_base_/models/omgseg_convnext-l.py'
+]
+davis_pipeline = [
+    dict(type='ClipSample', all_frames=True),
+    dict(type='ForEachFrame', transforms=[
+        dict(type='LoadImageSafe'),
+        dict(type='LoadDAVISAnnotations'),
+        dict(type='Resize', scale=(1280, 736), keep_ratio=True)]),
+    dict(type='PackClipInputs'),
+]
+model = dict(test_cfg=dict(panoptic_on=False, instance_on=False, semantic_on=False,
+                           num_proposals=25, clip_size=5, clip_size_small=3,
+                           small_clip_thr=15))
+test_dataloader = dict(
+    batch_size=1, num_workers=2, persistent_workers=True, drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='OMGDAVISDataset', data_root='data/DAVIS/',
+                 ann_file='ImageSets/2017/val.txt', task='vos', test_mode=True,
+                 pipeline=davis_pipeline))
+test_evaluator = [dict(type='DAVISMetric')]
