@@ -1,5 +1,5 @@
-"""TaskBatchSampler: every batch holds one task group; all indices are used; its length is
-exact."""
+"""TaskBatchSampler: every batch holds one task group and is full; every rank yields the same
+number of batches (DDP needs it) whatever its share of each group; that number is its len."""
 import pytest
 from mmengine.dataset import DefaultSampler
 
@@ -17,22 +17,23 @@ class _Tasks:
         return dict(task=self.tasks[i])
 
 
-@pytest.mark.parametrize('drop_last', [False, True])
-def test_batches_hold_one_task_group(drop_last):
-    tasks = ['panoptic'] * 7 + ['interactive'] * 5 + ['instance'] * 4
+@pytest.mark.parametrize('seed', range(5))
+def test_equal_batch_counts_on_every_rank(seed):
+    tasks = ['panoptic'] * 37 + ['interactive'] * 23 + ['instance'] * 11
     dataset = _Tasks(tasks)
-    sampler = DefaultSampler(dataset, shuffle=True, seed=0)
-    batches = list(TaskBatchSampler(sampler, batch_size=3, drop_last=drop_last))
-    for batch in batches:
-        assert len({task_group(tasks[i]) for i in batch}) == 1
-    used = sorted(i for b in batches for i in b)
-    if drop_last:
-        # 11 object-query samples -> 3 full batches; 5 prompt samples -> 1
-        assert len(batches) == 4 and all(len(b) == 3 for b in batches)
-    else:
-        assert used == list(range(len(tasks)))
-        assert len(batches) == 4 + 2
-    assert len(TaskBatchSampler(sampler, batch_size=3, drop_last=drop_last)) == len(batches)
+    counts = []
+    for rank in range(2):
+        sampler = DefaultSampler(dataset, shuffle=True, seed=seed)
+        sampler.rank, sampler.world_size = rank, 2      # what a 2-process run gives each rank
+        sampler.num_samples = -(-len(dataset) // 2)
+        sampler.total_size = sampler.num_samples * 2
+        batch_sampler = TaskBatchSampler(sampler, batch_size=4)
+        batches = list(batch_sampler)
+        for batch in batches:
+            assert len(batch) == 4 and len({task_group(tasks[i]) for i in batch}) == 1
+        assert len(batches) == len(batch_sampler) == 36 // 4 - 1
+        counts.append(len(batches))
+    assert counts[0] == counts[1]
 
 
 def test_missing_task_is_named():
@@ -41,4 +42,4 @@ def test_missing_task_is_named():
             return {}
     sampler = DefaultSampler(NoTask([1, 2]), shuffle=False)
     with pytest.raises(KeyError, match='carries no "task"'):
-        list(TaskBatchSampler(sampler, batch_size=2))
+        list(TaskBatchSampler(sampler, batch_size=1))

@@ -29,50 +29,53 @@ def _task_of(dataset, index: int) -> str:
 
 @DATA_SAMPLERS.register_module()
 class TaskBatchSampler(BatchSampler):
-    """Group the indices of ``sampler`` into batches of one task group each.
+    """Group the indices of ``sampler`` into full batches of one task group each.
+
+    Every rank must run the same number of iterations (DDP synchronises each step), but how a
+    rank's indices split between the groups varies. So each epoch yields exactly
+    ``len(sampler) // batch_size - (groups - 1)`` full batches on every rank (``groups`` = task
+    groups present in the dataset): a rank always fills at least that many, and the few
+    samples left over (fewer than ``groups * batch_size``) wait for another epoch's shuffle.
 
     Args:
-        sampler: the index sampler (e.g. mmengine's ``DefaultSampler``).
+        sampler: the index sampler (e.g. mmengine's ``DefaultSampler``); its ``dataset`` must
+            stamp a ``task`` on every entry.
         batch_size: samples per batch.
-        drop_last: drop incomplete batches (the leftovers of each group) at the epoch end.
+        drop_last: accepted for mmengine's interface; incomplete batches are always dropped.
     """
 
-    def __init__(self, sampler: Sampler, batch_size: int, drop_last: bool = False) -> None:
+    def __init__(self, sampler: Sampler, batch_size: int, drop_last: bool = True) -> None:
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}.')
         self.sampler = sampler
         self.batch_size = batch_size
-        self.drop_last = drop_last
+        self.drop_last = True
         self._groups: dict[int, str] = {}
+        self._num_groups: int | None = None
 
     def _group(self, index: int) -> str:
         if index not in self._groups:
             self._groups[index] = task_group(_task_of(self.sampler.dataset, index))
         return self._groups[index]
 
+    def _count_groups(self) -> int:
+        if self._num_groups is None:
+            dataset = self.sampler.dataset
+            self._num_groups = len({self._group(i) for i in range(len(dataset))})
+        return self._num_groups
+
+    def __len__(self) -> int:
+        return max(len(self.sampler) // self.batch_size - (self._count_groups() - 1), 0)
+
     def __iter__(self) -> Iterator[list[int]]:
+        remaining = len(self)
         buckets: dict[str, list[int]] = {}
         for index in self.sampler:
+            if remaining == 0:
+                return
             bucket = buckets.setdefault(self._group(index), [])
             bucket.append(index)
             if len(bucket) == self.batch_size:
                 yield bucket[:]
                 bucket.clear()
-        if not self.drop_last:
-            for bucket in buckets.values():
-                if bucket:
-                    yield bucket
-
-    def __len__(self) -> int:
-        # exact: each group ends with its own partial batch; counted on this epoch's indices
-        key = getattr(self.sampler, 'epoch', None)
-        if getattr(self, '_len_key', object()) != key or not hasattr(self, '_len'):
-            counts: dict[str, int] = {}
-            for index in self.sampler:
-                group = self._group(index)
-                counts[group] = counts.get(group, 0) + 1
-            div = self.batch_size
-            self._len = sum(c // div if self.drop_last else -(-c // div)
-                            for c in counts.values())
-            self._len_key = key
-        return self._len
+                remaining -= 1
