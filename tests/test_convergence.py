@@ -1,7 +1,7 @@
 """The toy schedule learns: the README's main job (joint training on toy images and videos, on
-freshly generated toy data) reaches image PQ, video PQ (toy VIPSeg) and video instance AP (toy
-YouTube-VIS) far above an untrained model's (PQ 0, VPQ ~0, AP 0). About 10 minutes on 2 CPU
-cores. The tools run from a temporary folder, so the configs' relative data/ paths land there."""
+freshly generated toy data) reaches image PQ, video PQ (toy VIPSeg), video instance AP (toy
+YouTube-VIS) and VOS J&F (toy DAVIS) far above an untrained model's (PQ 0, VPQ 0, AP 0,
+J&F 5). About 11 minutes on 2 CPU cores. The tools run from a temporary folder, so the configs' relative data/ paths land there."""
 import json
 import re
 import subprocess
@@ -34,7 +34,7 @@ def test_toy_joint_schedule_learns_images_and_videos(tmp_path):
     log = sorted((tmp_path / 'work').glob('*/*.log'))[-1].read_text()
     pq = float(re.findall(r'panoptic/PQ: ([0-9.]+)', log)[-1])
     metrics = {}
-    for name in ('vipseg', 'ytvis'):
+    for name in ('vipseg', 'ytvis', 'davis'):
         _run(tmp_path, 'bash', ROOT / 'tools/dist_test.sh', TOY / f'omgseg_tiny_toy-{name}.py',
              ckpt, 2, '--work-dir', f'test_{name}')
         metrics.update(json.loads((tmp_path / f'test_{name}' / 'test_metrics.json').read_text()))
@@ -43,3 +43,4 @@ def test_toy_joint_schedule_learns_images_and_videos(tmp_path):
     assert metrics['vipseg/VPQ'] >= 40.0, metrics
     assert metrics['vipseg/mIoU'] >= 60.0, metrics
     assert metrics['ytvis/AP'] >= 8.0, metrics
+    assert metrics['davis/J&F-Mean'] >= 20.0, metrics

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The toy job end to end: synthetic images and videos, tiny CLIP, class embeddings, distributed
 # joint training on images and videos (PQ / mask AP / mIoU on toy COCO at the end), then the
-# video evaluations of the final checkpoint: toy VIPSeg (VPQ, VSS mIoU) and toy YouTube-VIS (AP).
+# video evaluations of the final checkpoint: toy VIPSeg (VPQ, VSS mIoU), toy YouTube-VIS (AP)
+# and toy DAVIS (J&F).
 #   bash tools/toy_demo.sh [NUM_PROCESSES (default 2)] [train.py args]
 #   WORK_DIR=work_dirs/my_run bash tools/toy_demo.sh
 set -euo pipefail
@@ -15,7 +16,7 @@ python tools/misc/make_tiny_clip.py --out data/toy/tiny_clip.pth
 python tools/gen_class_embeddings.py "$CONFIG"
 bash tools/dist_train.sh "$CONFIG" "$NPROC" --work-dir "$WORK_DIR" "${@:2}"
 CKPT=$(cat "$WORK_DIR/last_checkpoint")
-bash tools/dist_test.sh configs/toy/omgseg_tiny_toy-vipseg.py "$CKPT" "$NPROC" \
-    --work-dir "$WORK_DIR/test_vipseg"
-bash tools/dist_test.sh configs/toy/omgseg_tiny_toy-ytvis.py "$CKPT" "$NPROC" \
-    --work-dir "$WORK_DIR/test_ytvis"
+for TASK in vipseg ytvis davis; do
+    bash tools/dist_test.sh "configs/toy/omgseg_tiny_toy-$TASK.py" "$CKPT" "$NPROC" \
+        --work-dir "$WORK_DIR/test_$TASK"
+done

@@ -1,12 +1,11 @@
 # The toy main job: one model trained jointly on images and videos of the toy world, as
-# OMG-Seg co-trains on COCO (as 2-frame pseudo-videos), VIPSeg, YouTube-VIS and class-agnostic
-# COCO prompts ("COCO-SAM", interactive batches):
+# OMG-Seg co-trains on COCO (as 2-frame pseudo-videos), VIPSeg and YouTube-VIS. (Prompt
+# batches, COCO-SAM, are not in the toy schedule yet: on this budget they barely train; see
+# omgseg_tiny_toy-interactive.py.)
 #   bash tools/toy_demo.sh
-# Validation during training is toy COCO panoptic (images); the other tasks are evaluated after
-# training with omgseg_tiny_toy-{vipseg,ytvis,davis,interactive}.py.
-_base_ = ['./omgseg_tiny_toy-coco-panoptic.py', '../_base_/datasets/toy_video.py',
-          '../_base_/datasets/toy_interactive.py']
-model = dict(panoptic_head=dict(prompt_encoder=dict(type='PromptEncoder')))
+# Validation during training is toy COCO panoptic (images); the video tasks are evaluated after
+# training with omgseg_tiny_toy-{vipseg,ytvis,davis}.py.
+_base_ = ['./omgseg_tiny_toy-coco-panoptic.py', '../_base_/datasets/toy_video.py']
 vocabulary = 'toy'
 
 max_epochs = 8
@@ -20,14 +19,11 @@ default_hooks = dict(checkpoint=dict(interval=max_epochs))
 # The datasets share the 'toy' vocabulary; only their task-specific metainfo differs.
 _concat_ignore = ['task', 'label2cat', 'cat2label', 'cat_ids', 'raw_class_ids', 'vocabulary',
                   'dataset_type']
-# a batch holds prompts or object queries, never both (TaskBatchSampler)
 train_dataloader = dict(
-    batch_sampler=dict(type='TaskBatchSampler'),
     dataset=dict(
         _delete_=True, type='ConcatDataset', ignore_keys=_concat_ignore,
         datasets=[
             _base_.toy_coco_video_train,
             dict(type='RepeatDataset', times=3, dataset=_base_.toy_vipseg_train),
             dict(type='RepeatDataset', times=3, dataset=_base_.toy_ytvis_train),
-            dict(_base_.toy_interactive_train, indices=160),
         ]))
