@@ -1,7 +1,8 @@
 """The toy schedule learns: the README's main job (joint training on toy images and videos, on
 freshly generated toy data) reaches image PQ, video PQ (toy VIPSeg), video instance AP (toy
 YouTube-VIS) and VOS J&F (toy DAVIS) far above an untrained model's (PQ 0, VPQ 0, AP 0,
-J&F 5). About 11 minutes on 2 CPU cores. The tools run from a temporary folder, so the configs' relative data/ paths land there."""
+J&F 5). About 11 minutes on 2 CPU cores. The tools run from a temporary folder, so the
+configs' relative data/ paths land there."""
 import json
 import re
 import subprocess

@@ -20,7 +20,6 @@ F-Mean, J&F-Mean, one entry per object as the reference's per-sequence table).
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import sys
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from omgseg.evaluation.functional.files import write_metrics
 from omgseg.evaluation.functional.davis import (
     BOUND_TH,
     davis_summary,
@@ -202,11 +202,7 @@ def main(argv=None) -> int:
         return 1
     print(format_davis_table(summary))
     print(f'Time elapsed: {time.time() - start:.2f} s')
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open('w') as f:
-        json.dump(summary, f, indent=2)
-    print(f'metrics written to {out}')
+    write_metrics(summary, args.out)
     return 0
 
 

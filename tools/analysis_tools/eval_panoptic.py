@@ -15,7 +15,6 @@ spread over ``--nproc`` processes.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import sys
@@ -23,36 +22,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 
+from omgseg.evaluation.functional.files import load_json, read_id_png, write_metrics
 from omgseg.evaluation.functional.panoptic import (PQStat, format_pq_table,
-                                                   pq_compute_single, pq_summary, rgb2id)
-
-
-def load_json(path: str | os.PathLike) -> dict:
-    """Read a JSON file; FileNotFoundError / ValueError name the path."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f'JSON file not found: {path}')
-    try:
-        with path.open() as f:
-            return json.load(f)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f'{path} is not valid JSON: {exc}') from exc
-
-
-def read_panoptic_png(path: str | os.PathLike) -> np.ndarray:
-    """Ids ``(H, W)`` int64 of an RGB panoptic PNG (``R + 256 G + 256^2 B``)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f'panoptic PNG not found: {path}')
-    with Image.open(path) as img:
-        arr, mode = np.asarray(img), img.mode
-    if arr.ndim != 3 or arr.shape[-1] not in (3, 4):
-        raise ValueError(f'{path}: expected an RGB panoptic PNG, got mode {mode} '
-                         f'(array shape {arr.shape})')
-    return rgb2id(arr)
+                                                   pq_compute_single, pq_summary)
 
 
 def match_annotations(gt_json: dict, pred_json: dict, pred_json_path: str = '') -> list:
@@ -88,7 +62,7 @@ def _eval_chunk(pairs: list, gt_folder: str, pred_folder: str, categories: dict)
     for gt_ann, pred_ann in pairs:
         gt_path = os.path.join(gt_folder, gt_ann['file_name'])
         pred_path = os.path.join(pred_folder, pred_ann['file_name'])
-        gt_ids, pred_ids = read_panoptic_png(gt_path), read_panoptic_png(pred_path)
+        gt_ids, pred_ids = read_id_png(gt_path), read_id_png(pred_path)
         source = f'{pred_path} (image_id {gt_ann["image_id"]}, GT {gt_path})'
         stat += pq_compute_single(gt_ids, gt_ann['segments_info'], pred_ids,
                                   pred_ann['segments_info'], categories, source=source)
@@ -158,11 +132,7 @@ def main(argv=None) -> int:
         return 1
     print(format_pq_table(summary))
     print(f'Time elapsed: {time.time() - start:.2f} s')
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open('w') as f:
-        json.dump(summary, f, indent=2)  # per_class keys (category ids) become strings
-    print(f'metrics written to {out}')
+    write_metrics(summary, args.out)
     return 0
 
 

@@ -21,47 +21,21 @@ the reference does, when the prediction json has no file names). Rules:
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
 
-from omgseg.evaluation.functional.panoptic import PQStat, rgb2id
+from omgseg.evaluation.functional.files import load_json, read_id_png, write_metrics
+from omgseg.evaluation.functional.panoptic import PQStat
 from omgseg.evaluation.functional.vpq import (
     DEFAULT_WINDOWS,
     VideoTubeAccumulator,
     format_vpq_table,
     vpq_summary,
 )
-
-
-def load_json(path: str | os.PathLike) -> dict:
-    """Read a JSON file; FileNotFoundError / ValueError name the path."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f'JSON file not found: {path}')
-    try:
-        with path.open() as f:
-            return json.load(f)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f'{path} is not valid JSON: {exc}') from exc
-
-
-def read_id_png(path: str) -> np.ndarray:
-    """Ids ``(H, W)`` int64 of an RGB panoptic PNG."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f'panoptic PNG not found: {path}')
-    with Image.open(path) as img:
-        arr, mode = np.asarray(img), img.mode
-    if arr.ndim != 3 or arr.shape[-1] not in (3, 4):
-        raise ValueError(f'{path}: expected an RGB panoptic PNG (id = R + 256 G + 256^2 B), '
-                         f'got mode {mode} (array shape {arr.shape})')
-    return rgb2id(arr)
 
 
 def _by_video(anns: list, what: str) -> dict:
@@ -217,11 +191,7 @@ def main(argv=None) -> int:
         return 1
     print(format_vpq_table(summary))
     print(f'Time elapsed: {time.time() - start:.2f} s')
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open('w') as f:
-        json.dump(summary, f, indent=2)
-    print(f'metrics written to {out}')
+    write_metrics(summary, args.out)
     return 0
 
 

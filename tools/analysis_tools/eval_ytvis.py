@@ -17,11 +17,10 @@ Writes ``{"AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10"}`` as fractio
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from pathlib import Path
 
+from omgseg.evaluation.functional.files import write_metrics
 from omgseg.evaluation.functional.ytvis import (
     REPORTED_STATS,
     format_ytvis_table,
@@ -55,10 +54,7 @@ def main(argv=None) -> int:
         return 1
     print(format_ytvis_table(stats))
     print(f'Time elapsed: {time.time() - start:.2f} s')
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({n: stats[n] for n in REPORTED_STATS}, indent=2))
-    print(f'metrics written to {out}')
+    write_metrics({n: stats[n] for n in REPORTED_STATS}, args.out)
     return 0
 
 
