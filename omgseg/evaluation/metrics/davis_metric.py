@@ -15,11 +15,7 @@ from omgseg.evaluation.functional.davis import (MEASURES, davis_summary,
                                                 evaluate_semisupervised, format_davis_table)
 from omgseg.registry import METRICS
 
-from .gt_reader import frames_of
-
-
-def _field(obj, key: str):
-    return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+from .gt_reader import frames_of, sample_field, video_name_of
 
 
 @METRICS.register_module()
@@ -47,20 +43,18 @@ class DAVISMetric(BaseMetric):
 
     def process(self, data_batch, data_samples: Sequence) -> None:
         for sample in data_samples:
-            meta = sample if isinstance(sample, dict) else sample.metainfo
-            name = str(meta.get('video_name', meta.get('video_id')))
+            name = video_name_of(sample)
             gts, preds = [], []
             for frame in frames_of(sample):
-                fmeta = frame if isinstance(frame, dict) else frame.metainfo
-                path = fmeta.get('seg_map_path')
+                path = sample_field(frame, 'seg_map_path')
                 if not path:
                     raise ValueError(f'DAVISMetric: a frame of {name!r} has no annotation '
                                      f'(seg_map_path); every scored frame needs one.')
-                pred = _field(frame, 'pred_vos_seg')
+                pred = sample_field(frame, 'pred_vos_seg')
                 if pred is None:
                     raise ValueError("DAVISMetric: a frame has no pred_vos_seg; the sample's "
                                      "task must be 'vos'.")
-                pred = np.asarray(_field(pred, 'sem_seg').cpu())[0].astype(np.int64)
+                pred = np.asarray(sample_field(pred, 'sem_seg').cpu())[0].astype(np.int64)
                 gt = read_davis_mask(path)
                 if gt.shape != pred.shape:
                     raise ValueError(f'DAVISMetric: prediction of {path} is {pred.shape}, the '

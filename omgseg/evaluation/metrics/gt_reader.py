@@ -8,11 +8,35 @@ from omgseg.evaluation.functional import rgb2id
 from omgseg.structures import IGNORE_INDEX
 
 
+def sample_field(obj, key: str, default=None):
+    """``key`` of a data sample's metainfo or data, or of its ``to_dict()`` form."""
+    if isinstance(obj, dict):
+        return obj.get(key, default)
+    if key in obj.metainfo_keys():
+        return obj.metainfo[key]
+    return getattr(obj, key, default)
+
+
 def frames_of(sample) -> list:
     """The per-frame samples of a packed clip (a ``TrackDataSample`` or its ``to_dict``)."""
-    if isinstance(sample, dict):
-        return list(sample['video_data_samples'])
-    return list(sample.video_data_samples)
+    frames = sample_field(sample, 'video_data_samples')
+    if frames is None:
+        frames = sample_field(sample, '_video_data_samples')
+    if frames is None:
+        raise ValueError('metrics expect TrackDataSample-like samples with '
+                         '"video_data_samples" (one DetDataSample per frame)')
+    return list(frames)
+
+
+def video_name_of(sample) -> str:
+    """A video's folder name (``video_name``), else its ``video_id``, as a string."""
+    # datasets keep an int video_id and the folder name as video_name; files use the name
+    name = sample_field(sample, 'video_name')
+    if name is None:
+        name = sample_field(sample, 'video_id')
+    if name is None:
+        raise ValueError('a video sample has neither video_name nor video_id in its metainfo')
+    return str(name)
 
 
 def read_panoptic_gt(frame) -> tuple[np.ndarray, list[dict]]:

@@ -25,38 +25,8 @@ from omgseg.evaluation.functional import (
 from omgseg.registry import METRICS
 from omgseg.structures import IGNORE_INDEX
 
-from .gt_reader import semantic_from_panoptic
+from .gt_reader import frames_of, sample_field, semantic_from_panoptic, video_name_of
 from .panoptic_metric import label_categories
-
-
-def _field(obj, key: str, default=None):
-    """``key`` of a data sample's metainfo/data, or of its ``to_dict()`` form."""
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    if key in obj.metainfo_keys():
-        return obj.metainfo[key]
-    return getattr(obj, key, default)
-
-
-def _frames(sample) -> list:
-    frames = _field(sample, 'video_data_samples')
-    if frames is None:
-        frames = _field(sample, '_video_data_samples')
-    if frames is None:
-        raise ValueError('VideoPanopticMetric expects TrackDataSample-like samples with '
-                         '"video_data_samples" (one DetDataSample per frame)')
-    return list(frames)
-
-
-def _video_name(sample) -> str:
-    # datasets keep an int video_id and the folder name as video_name; files use the name
-    name = _field(sample, 'video_name')
-    if name is None:
-        name = _field(sample, 'video_id')
-    if name is None:
-        raise ValueError('VideoPanopticMetric: a sample has neither video_name nor video_id '
-                         'in its metainfo')
-    return str(name)
 
 
 def _to_numpy(x) -> np.ndarray:
@@ -64,12 +34,12 @@ def _to_numpy(x) -> np.ndarray:
 
 
 def _pred_panoptic(frame) -> tuple[np.ndarray, list[dict]]:
-    pred = _field(frame, 'pred_panoptic_seg')
+    pred = sample_field(frame, 'pred_panoptic_seg')
     if pred is None:
         raise ValueError('VideoPanopticMetric: a frame has no pred_panoptic_seg; enable the '
                          "model's panoptic output")
-    ids = _to_numpy(_field(pred, 'sem_seg'))[0].astype(np.int64)
-    segments = _field(pred, 'segments_info') or []
+    ids = _to_numpy(sample_field(pred, 'sem_seg'))[0].astype(np.int64)
+    segments = sample_field(pred, 'segments_info') or []
     return ids, segments
 
 
@@ -125,19 +95,19 @@ class VideoPanopticMetric(BaseMetric):
         raw_ids = self._raw_ids()
         lookup = label_lookup(raw_ids)
         for sample in data_samples:
-            video = _video_name(sample)
+            video = video_name_of(sample)
             acc = VideoTubeAccumulator(categories, video=video, gt_area='png')
             conf = np.zeros((k, k), dtype=np.int64) if self.vss else None
             frames_json = []
-            for frame in _frames(sample):
+            for frame in frames_of(sample):
                 pred_ids, segments = _pred_panoptic(frame)
                 # a tube's segment may be absent from some frames; the reference JSON lists
                 # only the segments present in the PNG
                 present = set(np.unique(pred_ids).tolist())
                 pred_segments = [{'id': int(s['id']), 'category_id': int(s['category_id'])}
                                  for s in segments if int(s['id']) in present]
-                seg_path = _field(frame, 'seg_map_path')
-                name = osp.splitext(osp.basename(seg_path or _field(frame, 'img_path')))[0]
+                seg_path = sample_field(frame, 'seg_map_path')
+                name = osp.splitext(osp.basename(seg_path or sample_field(frame, 'img_path')))[0]
                 if self.outfile_prefix:
                     frames_json.append(self._write_frame(video, name + '.png', pred_ids,
                                                          pred_segments, raw_ids))
@@ -153,11 +123,11 @@ class VideoPanopticMetric(BaseMetric):
                                      f'x{gt_ids.shape[0]}; predict at the original size')
                 acc.add_frame(gt_ids, gt_segments, pred_ids, pred_segments, frame=seg_path)
                 if self.vss:
-                    sem = _field(frame, 'pred_sem_seg')
+                    sem = sample_field(frame, 'pred_sem_seg')
                     if sem is None:
                         raise ValueError('VideoPanopticMetric(vss=True): a frame has no '
                                          'pred_sem_seg; enable it or set vss=False')
-                    pred_sem = _to_numpy(_field(sem, 'sem_seg'))[0].astype(np.int64)
+                    pred_sem = _to_numpy(sample_field(sem, 'sem_seg'))[0].astype(np.int64)
                     if pred_sem.shape != gt_ids.shape:
                         raise ValueError(f'pred_sem_seg of {seg_path} has shape {pred_sem.shape}'
                                          f', the GT {gt_ids.shape}')
