@@ -26,14 +26,18 @@ CACHE_DIRNAME = '.omgseg_cache'
 
 
 def read_panomask(path: str) -> np.ndarray:
-    """(H, W) int64 panomask values of a 16-bit PNG."""
+    """(H, W) int64 panomask values of a single-channel (16-bit) PNG."""
     try:
         with Image.open(path) as im:
-            return np.asarray(im).astype(np.int64)
+            values = np.asarray(im)
     except FileNotFoundError as err:
         raise FileNotFoundError(f'panomask {path} does not exist.') from err
     except OSError as err:
         raise ValueError(f'panomask {path} cannot be decoded ({err}); replace the file.') from err
+    if values.ndim != 2:
+        raise ValueError(f'{path}: expected a single-channel (16-bit) VIPSeg panomask, got '
+                         f'shape {values.shape}')
+    return values.astype(np.int64)
 
 
 def frame_segments(path: str) -> tuple[int, int, list[list[int]]]:

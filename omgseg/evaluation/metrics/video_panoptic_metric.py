@@ -11,6 +11,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from PIL import Image
 
+from omgseg.datasets.vipseg_cache import read_panomask
 from omgseg.datasets.vipseg_format import decode_panomask, label_lookup
 from omgseg.evaluation.functional import (
     PQStat,
@@ -140,14 +141,7 @@ class VideoPanopticMetric(BaseMetric):
 
     @staticmethod
     def _read_gt(path: str, lookup: dict, num_things: int) -> tuple[np.ndarray, list[dict]]:
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'VIPSeg panomask not found: {path}')
-        with Image.open(path) as img:
-            values = np.asarray(img)
-        if values.ndim != 2:
-            raise ValueError(f'{path}: expected a single-channel (16-bit) VIPSeg panomask, got '
-                             f'shape {values.shape}')
-        return decode_panomask(values, lookup, num_things, source=path)
+        return decode_panomask(read_panomask(path), lookup, num_things, source=path)
 
     def _write_frame(self, video: str, file_name: str, pred_ids: np.ndarray,
                      segments: list[dict], raw_ids: list[int]) -> dict:
