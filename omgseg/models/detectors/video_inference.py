@@ -123,15 +123,8 @@ class VideoInferenceMixin:
         cls, _ = linker.video_logits()
         post = VideoPostprocessor(cls_logits=cls, num_things=self.num_things,
                                   **{k: self.test_cfg[k] for k in _POST_KEYS})
-        t = 0
-        try:
-            for clip in linker.store:
-                clip = clip.to(cls.device)
-                for j in range(clip.shape[1]):
-                    yield t, post.frame(clip[:, j], resizers[t])
-                    t += 1
-        finally:
-            linker.store.close()
+        for t, low in linker.store.frames(cls.device):
+            yield t, post.frame(low, resizers[t])
         yield -1, post.instance_results() if post.inst is not None else {}
 
     def _vos_frames_out(self, linker: TubeLinker, resizers: list[Callable],
@@ -142,18 +135,11 @@ class VideoInferenceMixin:
         _, obj = linker.video_logits()
         props = select_proposals(obj, self.test_cfg['num_proposals'])
         assignment = None
-        t = 0
-        try:
-            for clip in linker.store:
-                clip = clip.to(obj.device)
-                for j in range(clip.shape[1]):
-                    masks = resizers[t](clip[props, j].float()) > 0
-                    if assignment is None:
-                        assignment = match_objects(masks, objects.to(masks.device))
-                    yield t, paint_objects(masks, assignment, object_ids)
-                    t += 1
-        finally:
-            linker.store.close()
+        for t, low in linker.store.frames(obj.device):
+            masks = resizers[t](low[props].float()) > 0
+            if assignment is None:
+                assignment = match_objects(masks, objects.to(masks.device))
+            yield t, paint_objects(masks, assignment, object_ids)
 
     @torch.no_grad()
     def predict_video(self, frames: Iterable[torch.Tensor], *, num_frames: int, meta: dict,

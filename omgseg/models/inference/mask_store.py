@@ -66,6 +66,19 @@ class MaskStore:
             data = np.frombuffer(self._file.read(count * 2), dtype=np.float16, count=count)
             yield torch.from_numpy(data.reshape(shape).copy())
 
+    def frames(self, device=None) -> Iterator[tuple[int, torch.Tensor]]:
+        """Yield ``(frame index, (Q, h, w) float16 logits)`` through every stored clip, moved to
+        ``device``; the store is closed when the iteration ends or is abandoned."""
+        t = 0
+        try:
+            for clip in self:
+                clip = clip.to(device) if device is not None else clip
+                for j in range(clip.shape[1]):
+                    yield t, clip[:, j]
+                    t += 1
+        finally:
+            self.close()
+
     def close(self) -> None:
         """Release memory and delete the spill file."""
         self._clips.clear()
