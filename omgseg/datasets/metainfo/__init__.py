@@ -46,9 +46,30 @@ def _davis() -> dict:
     return dict(thing_classes=('object',), stuff_classes=())
 
 
+def _coco_panoptic_ov() -> dict:
+    from . import coco_ov_classes as ov
+    # COCO panoptic with OMG-Seg's open-vocabulary synonyms; cat_ids are the json ids
+    return dict(thing_classes=ov.COCO_OV_THING_CLASSES, stuff_classes=ov.COCO_OV_STUFF_CLASSES,
+                cat_ids=ov.COCO_PANOPTIC_CAT_IDS)
+
+
+def _cityscapes_panoptic() -> dict:
+    from .image_classes import CITYSCAPES_STUFF_CLASSES, CITYSCAPES_THING_CLASSES
+    return dict(thing_classes=CITYSCAPES_THING_CLASSES, stuff_classes=CITYSCAPES_STUFF_CLASSES)
+
+
+def _ade20k_panoptic() -> dict:
+    from .image_classes import ADE20K_STUFF, ADE20K_THINGS
+    return dict(thing_classes=tuple(n for _, n in ADE20K_THINGS),
+                stuff_classes=tuple(n for _, n in ADE20K_STUFF))
+
+
 _VOCABULARIES = {'toy': _toy, 'coco_panoptic': _coco_panoptic, 'vipseg': _vipseg,
                  'youtube_vis_2019': _youtube_vis('2019'),
                  'youtube_vis_2021': _youtube_vis('2021'), 'davis': _davis}
+_VOCABULARIES.update(coco_panoptic_ov=_coco_panoptic_ov)
+_VOCABULARIES.update(cityscapes_panoptic=_cityscapes_panoptic,
+                     ade20k_panoptic=_ade20k_panoptic)
 _ID_KEYS = ('raw_class_ids', 'cat_ids')
 
 
@@ -68,9 +89,12 @@ def get_vocabulary(name: str) -> dict:
 
 
 def vocabulary_from(spec: str | dict) -> dict:
-    """A vocabulary given by name or as an explicit dict with thing/stuff class lists."""
+    """A vocabulary given by name, as an explicit dict with thing/stuff class lists, or as
+    ``dict(merge=[spec, ...])``: the merged vocabulary of several specs (see ``.merge``)."""
     if isinstance(spec, str):
         return get_vocabulary(spec)
+    if isinstance(spec, dict) and 'merge' in spec:
+        return merged_vocabulary(spec['merge'])[0]
     if 'thing_classes' not in spec or 'stuff_classes' not in spec:
         raise KeyError('an explicit vocabulary needs thing_classes and stuff_classes lists.')
     things, stuff = tuple(spec['thing_classes']), tuple(spec['stuff_classes'])
@@ -84,3 +108,15 @@ def vocabulary_from(spec: str | dict) -> dict:
                                  f'(things first).')
             vocab[key] = ids
     return vocab
+
+
+def merged_vocabulary(specs) -> tuple[dict, list]:
+    """Merge vocabulary specs (names or dicts) with ``merge.merge_vocabularies``.
+
+    Returns ``(vocab, luts)``: luts[i] (int64 array, local label -> merged label) per spec.
+    """
+    if isinstance(specs, (str, dict)) or not specs:
+        raise ValueError(f"vocabulary `merge` needs a non-empty list of vocabulary names or "
+                         f"dicts, got {specs!r}; e.g. dict(merge=['coco_panoptic_ov', 'vipseg']).")
+    from .merge import merge_vocabularies
+    return merge_vocabularies([vocabulary_from(s) for s in specs])

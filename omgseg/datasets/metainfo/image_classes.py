@@ -1,0 +1,201 @@
+"""Class lists of the image panoptic datasets Cityscapes and ADE20K (things first).
+
+Pure data (no imports), so converters and tools can read it cheaply.
+
+Cityscapes: the 19 evaluated classes of cityscapesScripts' ``helpers/labels.py``, ordered as
+OMG-Seg's modified trainIds (things 0-7, then stuff 8-18). ``CITYSCAPES_LABEL_IDS`` gives the
+official label id (``labels.py`` column ``id``, the value in ``*_labelIds.png`` and
+``*_instanceIds.png // 1000``) of each class.
+
+ADE20K panoptic: the 150 SceneParsing classes (ADEChallengeData2016), 100 things + 50 stuff,
+with the synonym strings of OMG-Seg's ``ADEPanopticOVDataset`` (``seg/datasets/ade_ov.py``).
+Things and stuff each keep the ADE150 order; the thing/stuff split is Mask2Former's
+(``datasets/prepare_ade20k_pan_seg.py``: a class is a thing iff it appears in
+``ade20k_instance_catid_mapping.txt``). Each entry carries its ADE150 semantic index: the
+value 1..150 in ``annotations/*.png`` (0 = "other", void).
+"""
+
+CITYSCAPES_THING_CLASSES = ('person', 'rider', 'car', 'truck', 'bus', 'train', 'motorcycle',
+                            'bicycle')
+CITYSCAPES_STUFF_CLASSES = ('road', 'sidewalk', 'building', 'wall', 'fence', 'pole',
+                            'traffic light', 'traffic sign', 'vegetation', 'terrain', 'sky')
+# official Cityscapes label id of each class above (things first)
+CITYSCAPES_LABEL_IDS = (24, 25, 26, 27, 28, 31, 32, 33,
+                        7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23)
+
+# (ADE150 semantic index, OMG-Seg name with synonyms)
+ADE20K_THINGS = (
+    (8, 'bed,beds'),
+    (9, 'windowpane,window,windows'),
+    (11, 'cabinet,cabinets,wall mounted cabine'),
+    (13, 'person,child,girl,boy,woman,man,people,children,girls,boys,women,men'),
+    (15, 'door,double door,doors'),
+    (16, 'table,tables,tablecloth'),
+    (19, 'curtain,drape,drapery,mantle,pall'),
+    (20, 'chair,chairs'),
+    (21, 'car,automobile,cars'),
+    (23, 'painting,picture,paintings,pictures,wallart,framed canvas'),
+    (24, 'sofa,couch,sofas,couches'),
+    (25, 'shelf,shelves'),
+    (28, 'mirror,mirrors'),
+    (31, 'armchair,armchairs'),
+    (32, 'seat,seats'),
+    (33, 'fence,fencing'),
+    (34, 'desk,desks'),
+    (36, 'wardrobe,closet,press,wardrobes,closets'),
+    (37, 'lamp,lamps'),
+    (38, 'bathtub,bathing tub,bath,tub'),
+    (39, 'railing,rail'),
+    (40, 'cushion,cushions'),
+    (42, 'box,boxes'),
+    (43, 'column,pillar'),
+    (44, 'signboard,sign,signboards,signs'),
+    (45, 'chest of drawers,chest,bureau,dresser'),
+    (46, 'counter'),
+    (48, 'sink'),
+    (50, 'fireplace,hearth,open fireplace'),
+    (51, 'refrigerator,icebox'),
+    (54, 'stairs,steps'),
+    (56, 'case,display case,showcase,vitrine'),
+    (57, 'pool table,billiard table,snooker table'),
+    (58, 'pillow,pillows'),
+    (59, 'screen door,shower door'),
+    (63, 'bookcase'),
+    (65, 'coffee table,cocktail table'),
+    (66, 'toilet,commode,crapper,potty'),
+    (67, 'flower,flowers'),
+    (68, 'book,books'),
+    (70, 'bench,benches'),
+    (71, 'countertop,counter top,worktop'),
+    (72, 'stove,kitchen stove,kitchen range,kitchen range,cooking stove'),
+    (73, 'palm tree,palm trees'),
+    (74, 'kitchen island'),
+    (75, 'computer,computing machine,computing device,data processor,electronic computer,'
+         'information processing system'),
+    (76, 'swivel chair'),
+    (77, 'boat'),
+    (79, 'arcade machine,arcade machines'),
+    (81, 'bus,autobus,double-decker,jitney,motorbus,motorcoach,omnibus,passenger vehicle'),
+    (82, 'towel'),
+    (83, 'light bulb,lightbulb,bulb,incandescent lamp,electric light,electric-light bulb'),
+    (84, 'truck,motortruck'),
+    (86, 'chandelier,pendant,pendent'),
+    (87, 'awning,sunshade,sunblind'),
+    (88, 'streetlight,street lamp'),
+    (89, 'booth,cubicle,stall,kiosk'),
+    (90, 'television receiver,television,television set,tv,tv set'),
+    (91, 'airplane,aeroplane,airplanes,aeroplanes'),
+    (93, 'apparel,wearing apparel,dress,clothes'),
+    (94, 'pole'),
+    (96, 'bannister,banister,balustrade,balusters,handrail'),
+    (98, 'ottoman,pouf,pouffe,puff,hassock'),
+    (99, 'bottle,bottles,water bottle'),
+    (103, 'van'),
+    (104, 'ship'),
+    (105, 'fountain'),
+    (108, 'washer,automatic washer,washing machine'),
+    (109, 'plaything,toy,toys'),
+    (111, 'stool,stools'),
+    (112, 'barrel,cask,barrels,casks'),
+    (113, 'basket,handbasket'),
+    (116, 'bag,bags,gift bag,paper bag'),
+    (117, 'minibike,motorbike'),
+    (119, 'oven'),
+    (120, 'ball,balls'),
+    (121, 'food,solid food'),
+    (122, 'step,stair'),
+    (124, 'trade name,brand name,brand,marque'),
+    (125, 'microwave,microwave oven'),
+    (126, 'plant pots,plant pot,flower pot,flowerpot,planter'),
+    (127, 'animal,animate being,dog,cat,horse,cow,sheep,zebra,girraffe,bird'),
+    (128, 'bicycle,bike'),
+    (130, 'dishwasher,dish washer,dishwashing machine'),
+    (131, 'projection screen'),
+    (133, 'sculpture,sculptures'),
+    (134, 'exhaust hood'),
+    (135, 'sconce,sconce lamp,sconce light'),
+    (136, 'vase,vases'),
+    (137, 'traffic light,traffic signal,traffic lights'),
+    (138, 'tray,trays'),
+    (139, 'ashcan,trash can,garbage can,wastebin,ash bin,ash-bin,ashbin,dustbin,trash barrel,'
+          'trash bin'),
+    (140, 'ceiling fan,floor fan'),
+    (143, 'plate,plates'),
+    (144, 'monitor,monitoring device,monitors'),
+    (145, 'bulletin board,notice board'),
+    (147, 'radiator'),
+    (148, 'cup,cups,drinking glass,drinking glasses'),
+    (149, 'clock'),
+    (150, 'flag,flags'),
+)
+ADE20K_STUFF = (
+    (1, 'wall,walls,brick wall,stone wall,interior wall'),
+    (2, 'building,buildings,edifice,edifices'),
+    (3, 'sky,clouds'),
+    (4, 'floor,flooring'),
+    (5, 'tree,trees'),
+    (6, 'ceiling'),
+    (7, 'road,route,street,roads,streets,routes'),
+    (10, 'grass,grass field'),
+    (12, 'sidewalk,pavement'),
+    (14, 'earth,ground'),
+    (17, 'mountain,mount,mountains'),
+    (18, 'plant,flora,plant life,plants,bushes'),
+    (22, 'water'),
+    (26, 'house exterior'),
+    (27, 'sea,ocean'),
+    (29, 'rug,carpet,carpeting'),
+    (30, 'field'),
+    (35, 'rock,stone,rocks,stones'),
+    (41, 'pedestal'),
+    (47, 'sand'),
+    (49, 'skyscraper,skyscrapers'),
+    (52, 'grandstand,covered stand'),
+    (53, 'path'),
+    (55, 'runway'),
+    (60, 'stairway,staircase'),
+    (61, 'river'),
+    (62, 'bridge,span'),
+    (64, 'window screen,door screen'),
+    (69, 'hill'),
+    (78, 'bar'),
+    (80, 'hovel,hut,hutch,shack,shanty'),
+    (85, 'tower,towers'),
+    (92, 'dirt track'),
+    (95, 'land,soil'),
+    (97, 'escalator,moving staircase,moving stairway'),
+    (100, 'buffet,sideboard'),
+    (101, 'poster,posting,placard,notice,bill,card'),
+    (102, 'stage'),
+    (106, 'conveyer belt,conveyor belt,conveyer,conveyor,transporter'),
+    (107, 'canopy'),
+    (110, 'swimming pool,swimming bath'),
+    (114, 'waterfall,falls'),
+    (115, 'tent,collapsible shelter'),
+    (118, 'cradle'),
+    (123, 'tank,storage tank'),
+    (129, 'lake'),
+    (132, 'blanket,cover'),
+    (141, 'pier,wharf,wharfage,dock'),
+    (142, 'crt screen'),
+    (146, 'shower'),
+)
+# ADE150 semantic index of every label (things first), i.e. label -> value in annotations/*.png
+ADE20K_SEMANTIC_IDS = tuple(i for i, _ in ADE20K_THINGS + ADE20K_STUFF)
+
+# The instance maps (annotations_instance/*.png, R channel) use the 100 classes of the ADE
+# instance challenge; instance class k (1..100) is SceneParsing class
+# ADE20K_INSTANCE_TO_SEMANTIC[k - 1] (Mask2Former's datasets/ade20k_instance_catid_mapping.txt,
+# columns Instacne100 -> SceneParse150). It lists the things in ADE150 order, so instance class
+# k is thing label k - 1.
+ADE20K_INSTANCE_TO_SEMANTIC = (
+    8, 9, 11, 13, 15, 16, 19, 20, 21, 23, 24, 25, 28, 31, 32, 33, 34, 36, 37, 38,
+    39, 40, 42, 43, 44, 45, 46, 48, 50, 51, 54, 56, 57, 58, 59, 63, 65, 66, 67, 68,
+    70, 71, 72, 73, 74, 75, 76, 77, 79, 81, 82, 83, 84, 86, 87, 88, 89, 90, 91, 93,
+    94, 96, 98, 99, 103, 104, 105, 108, 109, 111, 112, 113, 116, 117, 119, 120, 121, 122, 124,
+    125, 126, 127, 128, 130, 131, 133, 134, 135, 136, 137, 138, 139, 140, 143, 144, 145, 147,
+    148, 149, 150,
+)
+
+__all__ = ['CITYSCAPES_THING_CLASSES', 'CITYSCAPES_STUFF_CLASSES', 'CITYSCAPES_LABEL_IDS',
+           'ADE20K_THINGS', 'ADE20K_STUFF', 'ADE20K_SEMANTIC_IDS', 'ADE20K_INSTANCE_TO_SEMANTIC']
