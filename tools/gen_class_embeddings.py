@@ -96,14 +96,19 @@ def _set_lazy_init(dataset_cfg: dict) -> None:
 def read_vocabulary(cfg, split: str = 'train') -> dict[str, Any]:
     """The config's ``vocabulary`` or the metainfo of ``cfg.<split>_dataloader.dataset``.
 
-    ``vocabulary`` is a dict (``classes``, optional ``thing_classes``/``stuff_classes``) or the
-    name of a vocabulary in ``omgseg.datasets.metainfo``.
+    ``vocabulary`` is a dict (``classes``, optional ``thing_classes``/``stuff_classes``), the
+    name of a vocabulary in ``omgseg.datasets.metainfo``, or ``dict(merge=[name or dict, ...])``
+    (their merged vocabulary, as a ``JointDataset`` of those datasets has).
     """
     vocab = cfg.get('vocabulary')
     if isinstance(vocab, str):
         from omgseg.datasets.metainfo import get_vocabulary
         return vocabulary_from_meta(get_vocabulary(vocab), f'vocabulary {vocab!r} named by '
                                     f'{cfg.filename}')
+    if vocab is not None and 'merge' in vocab:
+        from omgseg.datasets.metainfo import vocabulary_from
+        return vocabulary_from_meta(vocabulary_from(_plain(vocab)),
+                                    f'merged config `vocabulary` of {cfg.filename}')
     if vocab is not None:
         return vocabulary_from_meta(_plain(vocab), f'config `vocabulary` of {cfg.filename}')
     key = f'{split}_dataloader'
