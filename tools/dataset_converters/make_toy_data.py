@@ -14,6 +14,11 @@ Writes ``<out>/coco``, ``<out>/youtube_vis`` (official raw layout, then
 layout: ``JPEGImages/480p``, palette ``Annotations/480p``, ``ImageSets/2017``). Each folder is
 skipped (with a log line) when it already holds data from the same generator version and
 arguments (its ``.toy_meta.json``), unless ``--force``.
+
+``--cityscapes`` / ``--ade20k`` (off by default) also write ``<out>/cityscapes`` (official
+leftImg8bit + gtFine layout) and ``<out>/ade/ADEChallengeData2016`` (images, semantic and
+instance maps), 8 train / 4 val images each (``--num-cityscapes``, ``--num-ade20k``), and run
+``cityscapes.py`` / ``ade20k_panoptic.py`` on them.
 """
 from __future__ import annotations
 
@@ -29,9 +34,13 @@ YTVIS_VERSION = 'toy'
 
 
 def _youtube_vis_converter():
-    """The sibling converter script, loaded by path (tools/ is not a package)."""
-    path = Path(__file__).resolve().with_name('youtube_vis.py')
-    spec = importlib.util.spec_from_file_location('omgseg_tools_youtube_vis', path)
+    return _sibling_converter('youtube_vis')
+
+
+def _sibling_converter(name: str):
+    """A sibling converter script, loaded by path (tools/ is not a package)."""
+    path = Path(__file__).resolve().with_name(f'{name}.py')
+    spec = importlib.util.spec_from_file_location(f'omgseg_tools_{name}', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -58,7 +67,37 @@ def parse_args(argv=None):
     p.add_argument('--size', type=int, nargs=2, default=(128, 128), metavar=('H', 'W'),
                    help='image / frame height and width')
     p.add_argument('--force', action='store_true', help='regenerate even if up to date')
+    p.add_argument('--cityscapes', action='store_true',
+                   help='also write <out>/cityscapes (official gtFine layout) and convert it')
+    p.add_argument('--num-cityscapes', type=int, nargs=2, default=(8, 4),
+                   metavar=('TRAIN', 'VAL'), help='toy Cityscapes train / val images')
+    p.add_argument('--ade20k', action='store_true',
+                   help='also write <out>/ade/ADEChallengeData2016 and convert it')
+    p.add_argument('--num-ade20k', type=int, nargs=2, default=(8, 4),
+                   metavar=('TRAIN', 'VAL'), help='toy ADE20K train / val images')
     return p.parse_args(argv)
+
+
+def _image_panoptic(args, size) -> list:
+    """Toy Cityscapes / ADE20K (behind --cityscapes / --ade20k), then their converters."""
+    from omgseg.datasets.toy.ade_writer import generate_toy_ade20k
+    from omgseg.datasets.toy.cityscapes_writer import generate_toy_cityscapes
+    results = []
+    for flag, counts, generate, converter, outputs in (
+            (args.cityscapes, args.num_cityscapes, generate_toy_cityscapes, 'cityscapes',
+             'annotations/cityscapes_panoptic_{}.json'),
+            (args.ade20k, args.num_ade20k, generate_toy_ade20k, 'ade20k_panoptic',
+             'ade20k_panoptic_{}.json')):
+        if not flag:
+            continue
+        res = generate(args.out, num_train=counts[0], num_val=counts[1], seed=args.seed,
+                       size=size, force=args.force)
+        splits = [s for s, n in zip(('train', 'val'), counts) if n > 0]
+        if not res['skipped'] or not all((res['root'] / outputs.format(s)).exists()
+                                         for s in splits):
+            _sibling_converter(converter).convert(res['root'], splits, nproc=1)
+        results.append(res)
+    return results
 
 
 def main(argv=None):
@@ -82,6 +121,7 @@ def main(argv=None):
                                           num_val=args.num_davis_val,
                                           num_frames=args.davis_frames, seed=args.seed,
                                           size=size, force=args.force))
+    results += _image_panoptic(args, size)
     if not all(r['skipped'] for r in results):
         print(f'done in {time.perf_counter() - start:.1f}s')
     return 0

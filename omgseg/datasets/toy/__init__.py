@@ -4,8 +4,9 @@ DAVIS 2017 sequences (``davis_writer``).
 
 Pure numpy / Pillow; no mmdet import, so it is cheap to use from tools and tests.
 """
-from .coco_writer import (IMAGE_ID_OFFSETS, SPLITS, STAMP_NAME, TOY_VERSION, generate_toy_coco,
-                          id2rgb, rgb2id, semantic_from_panoptic, split_paths, write_split)
+from .coco_writer import (IMAGE_ID_OFFSETS, SAM_SCENE_KWARGS, SPLITS, STAMP_NAME, TOY_VERSION,
+                          generate_toy_coco, generate_toy_sam, id2rgb, rgb2id,
+                          semantic_from_panoptic, split_paths, write_split)
 from .davis_writer import (DAVIS_INDEX_OFFSET, DAVIS_PALETTE, DAVIS_RESOLUTION, DAVIS_SPLITS,
                            DAVIS_YEAR, davis_frame_stem, davis_index_mask, davis_object_indices,
                            davis_palette, davis_scenes, davis_sequence_name, generate_toy_davis,
@@ -29,7 +30,8 @@ __all__ = [
     'PALETTE', 'THING_SHAPES', 'VIPSEG_RAW_CLASS_IDS', 'Scene', 'ToyObject', 'make_scene',
     'render', 'render_clip', 'amodal_mask', 'stuff_label_map', 'scene_seed', 'TOY_VERSION',
     'STAMP_NAME', 'SPLITS', 'IMAGE_ID_OFFSETS', 'id2rgb', 'rgb2id', 'split_paths',
-    'semantic_from_panoptic', 'write_split', 'generate_toy_coco',
+    'semantic_from_panoptic', 'write_split', 'generate_toy_coco', 'generate_toy_sam',
+    'SAM_SCENE_KWARGS',
     # videos
     'VIDEO_INDEX_OFFSET', 'video_scene_seed', 'make_video_scene', 'iter_video_frames',
     'read_stamp', 'is_up_to_date',

@@ -72,8 +72,10 @@ def _dump_json(obj, path: Path):
 
 
 def write_split(coco_root, split: str, num_images: int, seed: int = 0,
-                height: int = 128, width: int = 128) -> dict:
-    """Generate and write ``num_images`` scenes of ``split``; returns per-split statistics."""
+                height: int = 128, width: int = 128, scene_kwargs: dict | None = None) -> dict:
+    """Generate and write ``num_images`` scenes of ``split``; returns per-split statistics.
+
+    ``scene_kwargs`` go to :func:`make_scene` (e.g. larger objects for the interactive set)."""
     if split not in IMAGE_ID_OFFSETS:
         raise ValueError(f'unknown split {split!r}; expected one of {SPLITS}')
     paths = split_paths(coco_root, split)
@@ -84,7 +86,8 @@ def write_split(coco_root, split: str, num_images: int, seed: int = 0,
     for index in range(num_images):
         image_id = IMAGE_ID_OFFSETS[split] + index + 1
         stem = f'{image_id:012d}'
-        scene = make_scene(scene_seed(seed, split, index), height, width)
+        scene = make_scene(scene_seed(seed, split, index), height, width,
+                           **(scene_kwargs or {}))
         image, seg_map, segments = render(scene, t=0)
         Image.fromarray(image).save(paths['img_dir'] / f'{stem}.jpg', format='JPEG', quality=95,
                                     subsampling=0)
@@ -115,10 +118,13 @@ def write_split(coco_root, split: str, num_images: int, seed: int = 0,
     return stats
 
 
-def _stamp(num_train, num_val, seed, height, width) -> dict:
-    return dict(generator='omgseg.datasets.toy', version=TOY_VERSION,
-                args=dict(num_train=int(num_train), num_val=int(num_val), seed=int(seed),
-                          height=int(height), width=int(width)))
+def _stamp(num_train, num_val, seed, height, width, scene_kwargs=None) -> dict:
+    args = dict(num_train=int(num_train), num_val=int(num_val), seed=int(seed),
+                height=int(height), width=int(width))
+    if scene_kwargs:
+        args['scene'] = {k: list(v) if isinstance(v, tuple) else v
+                         for k, v in sorted(scene_kwargs.items())}
+    return dict(generator='omgseg.datasets.toy', version=TOY_VERSION, args=args)
 
 
 def _is_up_to_date(coco_root: Path, stamp: dict) -> bool:
@@ -133,8 +139,12 @@ def _is_up_to_date(coco_root: Path, stamp: dict) -> bool:
 
 
 def generate_toy_coco(out, num_train: int = 300, num_val: int = 60, seed: int = 0,
-                      size=(128, 128), force: bool = False, log=print) -> dict:
-    """Write the toy COCO dataset under ``<out>/coco`` unless an identical one is there.
+                      size=(128, 128), force: bool = False, log=print, *, subdir: str = 'coco',
+                      scene_kwargs: dict | None = None) -> dict:
+    """Write the toy COCO dataset under ``<out>/<subdir>`` unless an identical one is there.
+
+    ``scene_kwargs`` go to :func:`make_scene`; the toy interactive set
+    (:func:`generate_toy_sam`) uses them for fewer, larger objects.
 
     Returns ``dict(root=<coco root Path>, skipped=bool, stamp=dict, stats={split: dict})``.
     Regeneration first deletes only the files and folders this generator writes.
@@ -143,8 +153,8 @@ def generate_toy_coco(out, num_train: int = 300, num_val: int = 60, seed: int = 
     if num_train < 0 or num_val < 0:
         raise ValueError(f'image counts must be >= 0, got num_train={num_train}, '
                          f'num_val={num_val}')
-    coco_root = Path(out) / 'coco'
-    stamp = _stamp(num_train, num_val, seed, height, width)
+    coco_root = Path(out) / subdir
+    stamp = _stamp(num_train, num_val, seed, height, width, scene_kwargs)
     if not force and _is_up_to_date(coco_root, stamp):
         log(f'toy COCO data in {coco_root} is up to date (version {TOY_VERSION}, '
             f'{stamp["args"]}); skipping (use --force to regenerate)')
@@ -156,12 +166,27 @@ def generate_toy_coco(out, num_train: int = 300, num_val: int = 60, seed: int = 
                 shutil.rmtree(path)
             elif path.exists():
                 path.unlink()
-    stats = {split: write_split(coco_root, split, n, seed, height, width)
+    stats = {split: write_split(coco_root, split, n, seed, height, width, scene_kwargs)
              for split, n in (('train', num_train), ('val', num_val))}
     _dump_json(stamp, coco_root / STAMP_NAME)
-    log(f'wrote toy COCO data to {coco_root}: {stats}')
+    log(f'wrote toy COCO-layout data to {coco_root}: {stats}')
     return dict(root=coco_root, skipped=False, stamp=stamp, stats=stats)
 
 
+# The toy interactive ("COCO-SAM") set: COCO layout, but at most 4 things of 20-60 % of the
+# image side. The main toy set's things (median ~11 px in 128 px images) sit below the
+# decoder's stride-8..32 memory, where a point prompt cannot single one out on a CPU budget.
+SAM_SCENE_KWARGS = dict(size_range=(0.2, 0.6), max_objects=4)
+SAM_SEED_OFFSET = 7
+
+
+def generate_toy_sam(out, num_train: int = 300, num_val: int = 60, seed: int = 0,
+                     size=(128, 128), force: bool = False, log=print) -> dict:
+    """Write the toy interactive set under ``<out>/sam`` (COCO panoptic layout)."""
+    return generate_toy_coco(out, num_train, num_val, seed + SAM_SEED_OFFSET, size, force, log,
+                             subdir='sam', scene_kwargs=SAM_SCENE_KWARGS)
+
+
 __all__ = ['TOY_VERSION', 'STAMP_NAME', 'SPLITS', 'IMAGE_ID_OFFSETS', 'id2rgb', 'rgb2id',
-           'split_paths', 'semantic_from_panoptic', 'write_split', 'generate_toy_coco']
+           'split_paths', 'semantic_from_panoptic', 'write_split', 'generate_toy_coco',
+           'generate_toy_sam', 'SAM_SCENE_KWARGS']

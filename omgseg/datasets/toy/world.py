@@ -140,16 +140,19 @@ def _jitter_colour(rng, label):
 
 
 def make_scene(seed: int, height: int = 128, width: int = 128, *, max_objects: int = 7,
-               crowd_prob: float = 0.2, max_speed: float = 3.0) -> Scene:
+               crowd_prob: float = 0.2, max_speed: float = 3.0,
+               size_range: tuple[float, float] = (0.05, 0.45)) -> Scene:
     """Sample a scene from ``numpy.random.default_rng(seed)`` (deterministic).
 
-    Object sizes (longest side) are log-uniform in ``[0.05, 0.45] * min(height, width)``;
+    Object sizes (longest side) are log-uniform in ``size_range * min(height, width)``;
     objects repeat classes, overlap (occlusion), may be truncated by the frame, and move with
     up to ``max_speed`` px/frame per axis. With probability ``crowd_prob`` a cluster of small
     objects of one class is added as one crowd object behind the others.
     """
     if height < 16 or width < 16:
         raise ValueError(f'toy scenes need height, width >= 16, got {(height, width)}')
+    if not 0 < size_range[0] <= size_range[1]:
+        raise ValueError(f'size_range must satisfy 0 < low <= high, got {size_range}')
     rng = np.random.default_rng(seed)
     H, W, S = height, width, min(height, width)
 
@@ -203,7 +206,7 @@ def make_scene(seed: int, height: int = 128, width: int = 128, *, max_objects: i
         new_object(rng.integers(NUM_THINGS), rng.uniform(0.2, 0.8) * W, rng.uniform(0.3, 0.8) * H,
                    rng.uniform(0.035, 0.06) * S, crowd=True, parts=parts)
     for _ in range(n_obj):
-        size = float(np.exp(rng.uniform(np.log(0.05 * S), np.log(0.45 * S))))
+        size = float(np.exp(rng.uniform(np.log(size_range[0] * S), np.log(size_range[1] * S))))
         prev = [o for o in objects if not o.iscrowd]
         if prev and rng.random() < 0.4:  # deliberately overlap an earlier object
             ref = prev[int(rng.integers(len(prev)))]
