@@ -11,6 +11,7 @@ import torch
 
 import omgseg.register  # noqa: F401  (registers every module, as configs do)
 from mmengine.registry import init_default_scope
+from tests.offline import no_network  # noqa: F401,E402  (fixture shared by the offline tests)
 
 # configs run with default_scope='mmdet'; tests that build outside a Runner do the same
 init_default_scope('mmdet')
