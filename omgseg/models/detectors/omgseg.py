@@ -11,6 +11,7 @@ from omgseg.registry import MODELS
 from omgseg.structures import (TASK_INSTANCE, TASK_INTERACTIVE, TASK_PANOPTIC, TASK_SEMANTIC,
                                TASK_VOS, TASKS)
 
+from .open_vocab_mixin import OpenVocabMixin
 from .prompt_mixin import PromptMixin
 from .video_inference import (DEFAULT_TEST_CFG, VideoInferenceMixin, first_frame_objects,
                               output_resizer)
@@ -26,7 +27,7 @@ _TARGETS = {
 
 
 @MODELS.register_module()
-class OMGSeg(PromptMixin, VideoInferenceMixin, BaseDetector):
+class OMGSeg(PromptMixin, VideoInferenceMixin, OpenVocabMixin, BaseDetector):
     """One model for every segmentation task; inputs are always clips ``(B, T, 3, H, W)``.
 
     Args:
@@ -34,8 +35,8 @@ class OMGSeg(PromptMixin, VideoInferenceMixin, BaseDetector):
         panoptic_head: :class:`OMGQueryHead` config.
         criterion: :class:`OMGCriterion` config (``num_classes`` is filled in).
         data_preprocessor: :class:`ClipDataPreprocessor` config.
-        test_cfg: outputs, thresholds and video clip planning (see ``DEFAULT_TEST_CFG`` in
-            video_inference.py).
+        test_cfg: outputs, thresholds, video clip planning and open-vocabulary fusion (see
+            ``DEFAULT_TEST_CFG`` in video_inference.py and open_vocab_mixin.py).
         train_cfg: unused, kept for mmdet's interface.
         init_cfg: mmengine init config.
     """
@@ -60,6 +61,7 @@ class OMGSeg(PromptMixin, VideoInferenceMixin, BaseDetector):
             raise KeyError(f'unknown model.test_cfg key(s) {sorted(unknown)}; known: '
                            f'{sorted(DEFAULT_TEST_CFG)}.')
         self.test_cfg = dict(DEFAULT_TEST_CFG, **(test_cfg or {}))
+        self.open_vocab_settings()  # a bad test_cfg.open_vocab fails at build time
         self.train_cfg = train_cfg
 
     # -- features --------------------------------------------------------------------------

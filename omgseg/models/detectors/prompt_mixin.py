@@ -21,7 +21,8 @@ def _frame_prompts(sample) -> InstanceData:
 
 
 class PromptMixin:
-    """Needs ``panoptic_head`` (with ``prompt_encoder``), ``criterion`` and ``extract_feat``."""
+    """Needs ``panoptic_head`` (with ``prompt_encoder``), ``criterion``, ``extract_feat`` and
+    ``open_vocab_logits``."""
 
     def _encode_prompts(self, data_samples: list, device) -> tuple:
         """Batch the samples' prompts, padding short lists with a copy of their first prompt
@@ -114,11 +115,14 @@ class PromptMixin:
         """
         queries, counts = self._encode_prompts(data_samples, inputs.device)
         content, positional, attn = queries
-        last = self.panoptic_head(self.extract_feat(inputs), inputs.shape[1],
+        feats = self.extract_feat(inputs)
+        last = self.panoptic_head(feats, inputs.shape[1],
                                   queries=(content, positional), self_attn_mask=attn)[-1]
+        # prompts are classified by the same text classifier, so open-vocab fusion applies
+        cls = self.open_vocab_logits(last['cls'], last['mask'], feats[-1])
         pad = tuple(inputs.shape[-2:])
         for b, (sample, n) in enumerate(zip(data_samples, counts)):
-            probs = last['cls'][b, :n].softmax(-1)[:, :-1]
+            probs = cls[b, :n].softmax(-1)[:, :-1]
             scores, labels = (probs.max(-1) if probs.shape[-1] else
                               (probs.new_zeros(n), probs.new_zeros(n, dtype=torch.long)))
             ids = _frame_prompts(sample).instances_ids[:n]

@@ -23,7 +23,10 @@ DEFAULT_TEST_CFG = dict(
     clip_size=5, clip_size_small=3, small_clip_thr=15, whole_clip_thr=0,
     mask_memory_mb=2048, spill_dir=None,
     # video object segmentation (samples with task 'vos'): tube proposals matched to frame 0
-    num_proposals=25)
+    num_proposals=25,
+    # None: plain query logits; dict(train_vocabulary=..., alpha=0.4, beta=0.8): fuse them
+    # with the frozen CLIP's mask classification (see open_vocab_mixin.py)
+    open_vocab=None)
 _POST_KEYS = ('panoptic_on', 'instance_on', 'semantic_on', 'object_mask_thr', 'overlap_thr',
               'filter_low_score', 'max_per_image', 'instance_masks')
 _PLAN_KEYS = ('clip_size', 'clip_size_small', 'small_clip_thr', 'whole_clip_thr')
@@ -71,8 +74,8 @@ def first_frame_objects(frame, rescale: bool) -> tuple[torch.Tensor, torch.Tenso
 
 
 class VideoInferenceMixin:
-    """Needs ``backbone``/``panoptic_head``/``data_preprocessor``, ``num_things`` and
-    ``test_cfg`` (see ``DEFAULT_TEST_CFG``) on the model."""
+    """Needs ``backbone``/``panoptic_head``/``data_preprocessor``, ``num_things``,
+    ``test_cfg`` (see ``DEFAULT_TEST_CFG``) and ``open_vocab_logits`` on the model."""
 
     def _normalized(self, clip: torch.Tensor) -> torch.Tensor:
         """(B, t, 3, H, W) uint8 (streamed from host memory) or float -> float on the model's
@@ -89,11 +92,14 @@ class VideoInferenceMixin:
 
         Returns:
             ``cls`` (B, Q, K+1), ``obj`` (B, Q), ``query`` (B, Q, C), ``mask`` (B, Q, t, h, w)
-            and ``pad_shape`` (Hp, Wp) of the normalised input.
+            and ``pad_shape`` (Hp, Wp) of the normalised input. With ``test_cfg.open_vocab``
+            ``cls`` holds the fused logits (:meth:`OpenVocabMixin.open_vocab_logits`).
         """
         clip = self._normalized(clip)
-        last = self.panoptic_head(self.extract_feat(clip), clip.shape[1])[-1]
+        feats = self.extract_feat(clip)
+        last = self.panoptic_head(feats, clip.shape[1])[-1]
         out = {k: last[k] for k in ('cls', 'obj', 'query', 'mask')}
+        out['cls'] = self.open_vocab_logits(out['cls'], out['mask'], feats[-1])
         out['pad_shape'] = tuple(clip.shape[-2:])
         return out
 
