@@ -9,7 +9,7 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'))
 # Refuses to start when the class-embedding file does not match a dataset's classes.
-custom_hooks = [dict(type='VocabularyCheckHook')]
+custom_hooks = [dict(type='VocabularyCheckHook'), dict(type='PretrainedBackboneHook')]
 
 env_cfg = dict(
     cudnn_benchmark=False,
