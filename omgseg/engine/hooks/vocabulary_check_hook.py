@@ -5,6 +5,9 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from omgseg.registry import HOOKS
+from omgseg.structures import TASK_INTERACTIVE, TASK_VOS
+
+CLASS_AGNOSTIC_TASKS = (TASK_INTERACTIVE, TASK_VOS)
 
 
 def _classifier(runner):
@@ -13,15 +16,34 @@ def _classifier(runner):
     return getattr(head, 'classifier', None)
 
 
+def _check_entry(classifier, entry: dict, loop_name: str) -> None:
+    meta = entry['dataloader'].dataset.metainfo
+    classes = meta.get('classes')
+    # prompts and VOS objects have no class: their outputs never use the classifier's labels
+    if classes is None or meta.get('task') in CLASS_AGNOSTIC_TASKS:
+        return
+    source = f'the {loop_name} dataset {entry["name"]!r}'
+    if entry.get('vocabulary') is None:
+        classifier.check_class_names(list(classes), source=source)
+        return
+    from omgseg.datasets.metainfo import vocabulary_from
+    spec = entry['vocabulary']
+    expected = list(vocabulary_from(spec if isinstance(spec, str) else dict(spec))['classes'])
+    if list(classes) != expected:
+        raise ValueError(f'{source} has classes {list(classes)[:5]}... ({len(classes)}) but its '
+                         f'evaluation vocabulary {spec!r} has {expected[:5]}... '
+                         f'({len(expected)}); give the dataset the same `vocabulary`.')
+
+
 def _check(runner, loop_name: str) -> None:
     classifier = _classifier(runner)
     loop = getattr(runner, f'{loop_name}_loop', None)
     if classifier is None or loop is None:
         return
-    classes = loop.dataloader.dataset.metainfo.get('classes')
-    if classes is None:
-        return
-    classifier.check_class_names(list(classes), source=f'the {loop_name} dataset')
+    entries = getattr(loop, 'entries', None) or [dict(name=loop_name,
+                                                      dataloader=loop.dataloader)]
+    for entry in entries:
+        _check_entry(classifier, entry, loop_name)
 
 
 @HOOKS.register_module()
@@ -33,6 +55,10 @@ class VocabularyCheckHook(Hook):
 
     def before_train(self, runner) -> None:
         _check(runner, 'train')
+        # A co-training run evaluates only at its end: check those vocabularies now, before
+        # hours of training, not when the first validation starts.
+        if getattr(runner, '_val_loop', None) is not None and runner.train_loop is not None:
+            _check(runner, 'val')
 
     def before_val(self, runner) -> None:
         _check(runner, 'val')

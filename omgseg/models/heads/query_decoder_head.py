@@ -16,6 +16,25 @@ from omgseg.models.layers import build_mlp, mask_pool
 from omgseg.registry import MODELS
 
 
+def _class_counts(num_things: int | None, num_stuff: int | None,
+                  vocabulary: str | dict | None) -> tuple[int, int, list[str] | None]:
+    """(things, stuff, class names or None) from the counts or from a vocabulary spec."""
+    if vocabulary is None:
+        if num_things is None or num_stuff is None:
+            raise ValueError('panoptic_head needs `vocabulary` or both num_things_classes and '
+                             'num_stuff_classes.')
+        return num_things, num_stuff, None
+    from omgseg.datasets.metainfo import vocabulary_from
+    vocab = vocabulary_from(dict(vocabulary) if not isinstance(vocabulary, str) else vocabulary)
+    things, stuff = len(vocab['thing_classes']), len(vocab['stuff_classes'])
+    for key, given, derived in (('num_things_classes', num_things, things),
+                                ('num_stuff_classes', num_stuff, stuff)):
+        if given is not None and given != derived:
+            raise ValueError(f'panoptic_head.{key}={given} but its `vocabulary` has {derived}; '
+                             f'give the vocabulary only (the counts follow from it).')
+    return things, stuff, list(vocab['classes'])
+
+
 @MODELS.register_module()
 class OMGQueryHead(BaseModule):
     """Pixel decoder + 9-layer masked-attention decoder + mask / class / objectness heads.
@@ -29,6 +48,9 @@ class OMGQueryHead(BaseModule):
         feat_channels: decoder width (256).
         num_queries: learned object queries (300).
         num_things_classes / num_stuff_classes: vocabulary split; labels are things first.
+        vocabulary: instead of the two counts, the vocabulary itself (a name, an explicit dict
+            or ``dict(merge=[...])``, the merged vocabulary of co-training): the counts are
+            computed from it and the embedding file's class names must equal its classes.
         clip_dim: CLIP embedding dimension D of the class embeddings (768 for ConvNeXt-L).
         class_embed_path: ``.pth`` file written by ``tools/gen_class_embeddings.py``.
         pixel_decoder: config of :class:`OMGPixelDecoder`.
@@ -42,12 +64,15 @@ class OMGQueryHead(BaseModule):
     """
 
     def __init__(self, *, in_channels: list[int], feat_channels: int = 256,
-                 num_queries: int = 300, num_things_classes: int, num_stuff_classes: int,
+                 num_queries: int = 300, num_things_classes: int | None = None,
+                 num_stuff_classes: int | None = None, vocabulary: str | dict | None = None,
                  clip_dim: int, class_embed_path: str, pixel_decoder: dict,
                  transformer_decoder: dict, num_transformer_feat_level: int = 3,
                  positional_encoding: dict | None = None, logit_scale: float = 100.0,
                  prompt_encoder: dict | None = None, init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        num_things_classes, num_stuff_classes, class_names = _class_counts(
+            num_things_classes, num_stuff_classes, vocabulary)
         self.num_things_classes = num_things_classes
         self.num_stuff_classes = num_stuff_classes
         self.num_classes = num_things_classes + num_stuff_classes
@@ -77,6 +102,7 @@ class OMGQueryHead(BaseModule):
         self.classifier = MODELS.build(dict(type='TextEmbeddingClassifier',
                                             embed_path=class_embed_path,
                                             num_classes=self.num_classes,
+                                            class_names=class_names,
                                             logit_scale=logit_scale))
 
     def init_weights(self) -> None:
