@@ -43,3 +43,38 @@ def test_missing_task_is_named():
     sampler = DefaultSampler(NoTask([1, 2]), shuffle=False)
     with pytest.raises(KeyError, match='carries no "task"'):
         list(TaskBatchSampler(sampler, batch_size=1))
+
+
+class _Concat(_Tasks):
+    """Three sub-datasets (sizes 20, 15, 25) as a ConcatDataset exposes them."""
+    cumulative_sizes = [20, 35, 60]
+
+
+def test_group_by_dataset_keeps_each_batch_in_one_sub_dataset():
+    tasks = ['panoptic'] * 20 + ['panoptic'] * 15 + ['interactive'] * 25
+    dataset = _Concat(tasks)
+    which = [0] * 20 + [1] * 15 + [2] * 25
+    counts = []
+    for rank in range(2):
+        sampler = DefaultSampler(dataset, shuffle=True, seed=3)
+        sampler.rank, sampler.world_size = rank, 2
+        sampler.num_samples, sampler.total_size = 30, 60
+        batch_sampler = TaskBatchSampler(sampler, batch_size=3, group_by='dataset')
+        batches = list(batch_sampler)
+        assert all(len({which[i] for i in batch}) == 1 for batch in batches)
+        # the two panoptic sub-datasets are separate groups (images vs videos, say)
+        assert len(batches) == len(batch_sampler) == 30 // 3 - 2
+        counts.append(len(batches))
+    assert counts[0] == counts[1]
+    # grouping by task alone mixes sub-datasets 0 and 1
+    sampler = DefaultSampler(dataset, shuffle=True, seed=3)
+    mixed = list(TaskBatchSampler(sampler, batch_size=3))
+    assert any(len({which[i] for i in batch}) > 1 for batch in mixed)
+
+
+def test_group_by_dataset_needs_a_concatenation_and_a_known_mode():
+    sampler = DefaultSampler(_Tasks(['panoptic'] * 8), shuffle=False)
+    with pytest.raises(TypeError, match='concatenated dataset'):
+        list(TaskBatchSampler(sampler, batch_size=2, group_by='dataset'))
+    with pytest.raises(ValueError, match='group_by'):
+        TaskBatchSampler(sampler, batch_size=2, group_by='frames')

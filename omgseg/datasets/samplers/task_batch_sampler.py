@@ -6,6 +6,7 @@ whatever kind it drew.
 """
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 
 from torch.utils.data import BatchSampler, Sampler
@@ -42,11 +43,19 @@ class TaskBatchSampler(BatchSampler):
             stamp a ``task`` on every entry.
         batch_size: samples per batch.
         drop_last: accepted for mmengine's interface; incomplete batches are always dropped.
+        group_by: ``'task'`` (prompt vs object batches) or ``'dataset'``: one sub-dataset of a
+            concatenated dataset per batch as well, so images (1-frame clips) and videos
+            (T-frame clips) of a co-training mix never share a batch.
     """
 
-    def __init__(self, sampler: Sampler, batch_size: int, drop_last: bool = True) -> None:
+    def __init__(self, sampler: Sampler, batch_size: int, drop_last: bool = True,
+                 group_by: str = 'task') -> None:
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}.')
+        if group_by not in ('task', 'dataset'):
+            raise ValueError(f"TaskBatchSampler.group_by must be 'task' or 'dataset', got "
+                             f"{group_by!r}.")
+        self.group_by = group_by
         self.sampler = sampler
         self.batch_size = batch_size
         self.drop_last = True
@@ -55,8 +64,19 @@ class TaskBatchSampler(BatchSampler):
 
     def _group(self, index: int) -> str:
         if index not in self._groups:
-            self._groups[index] = task_group(_task_of(self.sampler.dataset, index))
+            group = task_group(_task_of(self.sampler.dataset, index))
+            if self.group_by == 'dataset':
+                group = f'{group}:{self._dataset_of(index)}'
+            self._groups[index] = group
         return self._groups[index]
+
+    def _dataset_of(self, index: int) -> int:
+        dataset = self.sampler.dataset
+        sizes = getattr(dataset, 'cumulative_sizes', None)
+        if sizes is None:
+            raise TypeError(f"TaskBatchSampler(group_by='dataset') needs a concatenated dataset "
+                            f"(JointDataset / ConcatDataset), got {type(dataset).__name__}.")
+        return bisect.bisect_right(sizes, index)
 
     def _count_groups(self) -> int:
         if self._num_groups is None:
