@@ -75,6 +75,9 @@ def parse_args(argv=None):
                    help='also write <out>/ade/ADEChallengeData2016 and convert it')
     p.add_argument('--num-ade20k', type=int, nargs=2, default=(8, 4),
                    metavar=('TRAIN', 'VAL'), help='toy ADE20K train / val images')
+    p.add_argument('--num-sam', type=int, nargs=2, default=(300, 60), metavar=('TRAIN', 'VAL'),
+                   help='toy interactive (COCO-SAM) train / val images, written to <out>/sam '
+                        '(COCO layout, fewer and larger objects; 0 0 skips it)')
     return p.parse_args(argv)
 
 
@@ -121,6 +124,10 @@ def main(argv=None):
                                           num_val=args.num_davis_val,
                                           num_frames=args.davis_frames, seed=args.seed,
                                           size=size, force=args.force))
+    if any(args.num_sam):
+        results.append(toy.generate_toy_sam(args.out, num_train=args.num_sam[0],
+                                            num_val=args.num_sam[1], seed=args.seed, size=size,
+                                            force=args.force))
     results += _image_panoptic(args, size)
     if not all(r['skipped'] for r in results):
         print(f'done in {time.perf_counter() - start:.1f}s')
