@@ -47,8 +47,18 @@ class OMGCocoPanopticDataset(VocabularyDataset):
         classes = self.metainfo['classes']
         num_things = len(self.metainfo['thing_classes'])
         cat2label = {}
+        # A vocabulary with json ids (coco_panoptic_ov: open-vocabulary synonym names that do
+        # not contain COCO's own names such as 'door-stuff') maps by id, not by name.
+        vocab_ids = {int(c): i for i, c in enumerate(self.metainfo.get('cat_ids') or ())}
         for cat in coco['categories']:
-            label = match_category(cat['name'], classes)
+            if vocab_ids:
+                label = vocab_ids.get(int(cat['id']))
+            else:
+                label = match_category(cat['name'], classes)
+            if label is None and vocab_ids:
+                raise ValueError(f'{self.ann_file}: category {cat["name"]!r} has id {cat["id"]}, '
+                                 f'which vocabulary {self.metainfo["vocabulary"]!r} does not '
+                                 f'list in its cat_ids; is this the right annotation file?')
             if label is None:
                 raise ValueError(f'{self.ann_file}: category {cat["name"]!r} (id {cat["id"]}) is '
                                  f'not in vocabulary {self.metainfo["vocabulary"]!r}.')

@@ -108,3 +108,29 @@ def test_crowd_segments_are_ignored_instances(train_cfg):
             found = found or len(frame.ignored_instances) > 0
     assert found, 'the toy data must contain crowd regions that reach ignored_instances'
     assert isinstance(ds, OMGCocoPanopticDataset)
+
+
+def test_open_vocabulary_names_map_by_json_id(tmp_path):
+    """coco_panoptic_ov's synonym names do not contain COCO's own ('door-stuff'): ids map."""
+    import json
+
+    from omgseg.datasets.coco_panoptic import OMGCocoPanopticDataset
+    from omgseg.datasets.metainfo import get_vocabulary
+    vocab = get_vocabulary('coco_panoptic_ov')
+    cats = [dict(id=1, name='person', isthing=1), dict(id=112, name='door-stuff', isthing=0)]
+    ann = dict(images=[dict(id=5, file_name='5.jpg', height=4, width=4)],
+               annotations=[dict(image_id=5, file_name='5.png', segments_info=[
+                   dict(id=7, category_id=112, iscrowd=0), dict(id=9, category_id=1,
+                                                                iscrowd=0)])],
+               categories=cats)
+    path = tmp_path / 'panoptic.json'
+    path.write_text(json.dumps(ann))
+    ds = OMGCocoPanopticDataset(ann_file=str(path), vocabulary='coco_panoptic_ov')
+    labels = [
+        s['category'] for s in ds.get_data_info(0)['segments_info']]
+    assert labels == [vocab['cat_ids'].index(112), 0]
+    assert 'door' in vocab['classes'][labels[0]]
+    cats.append(dict(id=999, name='spaceship', isthing=1))
+    path.write_text(json.dumps(ann))
+    with pytest.raises(ValueError, match='id 999'):
+        OMGCocoPanopticDataset(ann_file=str(path), vocabulary='coco_panoptic_ov')

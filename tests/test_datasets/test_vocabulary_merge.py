@@ -44,11 +44,23 @@ def test_shared_synonym_merges_first_seen_name_and_order_kept():
     c = dict(thing_classes=('human,people', 'Traffic Light'), stuff_classes=('clouds',))
     vocab, luts = merge_vocabularies([a, b, c])
     # first-seen raw names, appended in first-seen order; things before stuff
-    assert vocab['thing_classes'] == ('person,man', 'car', 'bike', 'traffic_light_or_signal')
-    assert vocab['stuff_classes'] == ('sky', 'grass')
-    assert _luts(luts) == [[0, 1, 4], [2, 0, 1, 3, 5, 4], [0, 3, 4]]
-    # 'human,people' shares no synonym with 'person,man' itself: it merges through 'human',
-    # which 'Man/human' added to that entry (the union rule); likewise 'clouds'
+    assert vocab['thing_classes'] == ('person,man', 'car', 'bike', 'traffic_light_or_signal',
+                                      'human,people')
+    assert vocab['stuff_classes'] == ('sky', 'grass', 'clouds')
+    assert _luts(luts) == [[0, 1, 5], [2, 0, 1, 3, 6, 5], [4, 3, 7]]
+    # 'human,people' shares no synonym with the first-seen 'person,man' (only with the later
+    # 'Man/human' merged into it), so it is a class of its own, as in OMG-Seg; so is 'clouds'
+
+
+def test_merging_does_not_chain_through_later_synonyms():
+    # the closed-set recipe's trap: ADE20K's 'animal' lists 'dog' and merges with nothing,
+    # YouTube-VIS's 'dog' must then stay 'dog'
+    a = dict(thing_classes=('bird',), stuff_classes=())
+    b = dict(thing_classes=('animal,bird,dog,cat',), stuff_classes=())
+    c = dict(thing_classes=('dog', 'cat'), stuff_classes=())
+    vocab, luts = merge_vocabularies([a, b, c])
+    assert vocab['thing_classes'] == ('bird', 'dog', 'cat')
+    assert _luts(luts) == [[0], [0], [1, 2]]
 
 
 def test_same_dataset_classes_sharing_a_synonym_collapse():
@@ -157,3 +169,12 @@ def test_gen_class_embeddings_reads_a_merged_vocabulary(tmp_path):
                                     ('sea',))
     assert (vocab['num_things'], vocab['num_stuff']) == (len(toy['thing_classes']) + 1,
                                                          len(toy['stuff_classes']) + 1)
+
+
+def test_renamed_vocabulary():
+    from omgseg.datasets.metainfo import vocabulary_from
+    vocab = vocabulary_from(dict(base='toy', rename={'dog': 'hound', 'grass': 'lawn'}))
+    assert vocab['thing_classes'] == ('person', 'bicycle', 'car', 'bird', 'hound')
+    assert vocab['stuff_classes'][-1] == 'lawn' and len(vocab['classes']) == 8
+    with pytest.raises(KeyError, match='unicorn'):
+        vocabulary_from(dict(base='toy', rename={'unicorn': 'horse'}))

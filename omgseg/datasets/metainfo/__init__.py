@@ -89,12 +89,16 @@ def get_vocabulary(name: str) -> dict:
 
 
 def vocabulary_from(spec: str | dict) -> dict:
-    """A vocabulary given by name, as an explicit dict with thing/stuff class lists, or as
-    ``dict(merge=[spec, ...])``: the merged vocabulary of several specs (see ``.merge``)."""
+    """A vocabulary given by name, as an explicit dict with thing/stuff class lists, as
+    ``dict(merge=[spec, ...])``: the merged vocabulary of several specs (see ``.merge``), or as
+    ``dict(base=spec, rename={old name: new name})``: another vocabulary with some classes
+    named differently (e.g. without the synonyms that make a class "seen" in training)."""
     if isinstance(spec, str):
         return get_vocabulary(spec)
     if isinstance(spec, dict) and 'merge' in spec:
         return merged_vocabulary(spec['merge'])[0]
+    if isinstance(spec, dict) and 'base' in spec:
+        return _renamed(vocabulary_from(spec['base']), dict(spec.get('rename') or {}))
     if 'thing_classes' not in spec or 'stuff_classes' not in spec:
         raise KeyError('an explicit vocabulary needs thing_classes and stuff_classes lists.')
     things, stuff = tuple(spec['thing_classes']), tuple(spec['stuff_classes'])
@@ -108,6 +112,18 @@ def vocabulary_from(spec: str | dict) -> dict:
                                  f'(things first).')
             vocab[key] = ids
     return vocab
+
+
+def _renamed(vocab: dict, rename: dict) -> dict:
+    missing = [old for old in rename if old not in vocab['classes']]
+    if missing:
+        raise KeyError(f'vocabulary `rename` names {missing[:3]}, which the base vocabulary does '
+                       f'not have (its classes start {list(vocab["classes"][:3])}).')
+    out = dict(vocab)
+    for key in ('thing_classes', 'stuff_classes'):
+        out[key] = tuple(rename.get(name, name) for name in vocab[key])
+    out['classes'] = out['thing_classes'] + out['stuff_classes']
+    return out
 
 
 def merged_vocabulary(specs) -> tuple[dict, list]:
