@@ -32,6 +32,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--split', default='train', choices=['train', 'val', 'test'],
                         help='whose dataloader gives the classes when the config has no '
                         '`vocabulary`')
+    parser.add_argument('--entry', help='use the vocabulary (and, without --out, the '
+                        'class_embed_path) of this evaluation entry of val_cfg / test_cfg '
+                        '(MultiDatasetValLoop); `--entry main` is the loop\'s own entry')
     parser.add_argument('--device', default='cpu', help='device of the text encoder')
     parser.add_argument('--batch-size', type=int, default=256, help='prompts per forward')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -105,10 +108,10 @@ def read_vocabulary(cfg, split: str = 'train') -> dict[str, Any]:
         from omgseg.datasets.metainfo import get_vocabulary
         return vocabulary_from_meta(get_vocabulary(vocab), f'vocabulary {vocab!r} named by '
                                     f'{cfg.filename}')
-    if vocab is not None and 'merge' in vocab:
+    if vocab is not None and ('merge' in vocab or 'base' in vocab):
         from omgseg.datasets.metainfo import vocabulary_from
         return vocabulary_from_meta(vocabulary_from(_plain(vocab)),
-                                    f'merged config `vocabulary` of {cfg.filename}')
+                                    f'config `vocabulary` {_plain(vocab)} of {cfg.filename}')
     if vocab is not None:
         return vocabulary_from_meta(_plain(vocab), f'config `vocabulary` of {cfg.filename}')
     key = f'{split}_dataloader'
@@ -126,6 +129,25 @@ def read_vocabulary(cfg, split: str = 'train') -> dict[str, Any]:
     dataset = DATASETS.build(dataset_cfg)
     source = f'{key}.dataset ({type(dataset).__name__}) of {cfg.filename}'
     return vocabulary_from_meta(dict(dataset.metainfo), source)
+
+
+def select_entry(cfg, name: str) -> None:
+    """Make the evaluation entry ``name`` of ``cfg.val_cfg`` / ``cfg.test_cfg`` the config's
+    vocabulary and output path (in place)."""
+    for key in ('val_cfg', 'test_cfg'):
+        loop = cfg.get(key) or {}
+        first = dict(name=loop.get('name', 'main'), vocabulary=loop.get('vocabulary'),
+                     class_embed_path=loop.get('class_embed_path'))
+        for entry in [first, *(loop.get('extra') or [])]:
+            if entry.get('name') == name:
+                if entry.get('vocabulary') is None:
+                    raise ValueError(f'evaluation entry {name!r} of {cfg.filename} has no '
+                                     f'`vocabulary`: it uses the model\'s own embeddings.')
+                cfg.vocabulary = entry['vocabulary']
+                cfg.model.panoptic_head.class_embed_path = entry['class_embed_path']
+                return
+    raise ValueError(f'{cfg.filename} has no evaluation entry named {name!r} in val_cfg / '
+                     f'test_cfg.')
 
 
 def build_text_encoder(cfg):
@@ -165,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    if args.entry:
+        select_entry(cfg, args.entry)
     out = args.out or (cfg.get('model', {}).get('panoptic_head') or {}).get('class_embed_path')
     if not out:
         raise ValueError(f'No output path: pass --out PATH or set '

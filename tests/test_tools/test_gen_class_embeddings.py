@@ -147,3 +147,27 @@ def test_gen_errors(tmp_path, tiny_ckpt):
                         'thing_classes=["b"], stuff_classes=["a"])', name='bad.py')
     with pytest.raises(ValueError, match='things first'):
         tool.main([bad])
+
+
+def test_entry_vocabulary_of_the_cotrain_config(toy_root, tmp_path):
+    """--entry NAME embeds an evaluation entry's own (renamed) vocabulary."""
+    import json
+
+    from mmengine.config import Config
+
+    from tests.conftest import run_tool
+    config = ROOT / 'configs' / 'toy' / 'omgseg_tiny_toy-cotrain.py'
+    out = tmp_path / 'heldout.pth'
+    run_tool('tools/gen_class_embeddings.py', str(config), '--entry', 'ade_heldout',
+             '--out', str(out), '--cfg-options',
+             f'model.backbone.pretrained={toy_root / "tiny_clip.pth"}')
+    names = json.loads(out.with_suffix('.json').read_text())['class_names']
+    assert len(names) == 150
+    assert 'animal,animate being,beast,brute,creature,fauna' in names
+    assert not any('girraffe' in n for n in names)
+    select_entry = _load_tool().select_entry
+    cfg = Config.fromfile(str(config))
+    with pytest.raises(ValueError, match="no evaluation entry named 'nope'"):
+        select_entry(cfg, 'nope')
+    with pytest.raises(ValueError, match='has no `vocabulary`'):
+        select_entry(cfg, 'davis')
