@@ -7,9 +7,17 @@
 #       configs/omgseg/omgseg_convnext-l_coco-interactive.py CHECKPOINT --max-images 500
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_12e.py',
-    '../_base_/models/omgseg_convnext-l.py', '../_base_/datasets/coco_interactive.py'
+    '../_base_/models/omgseg_convnext-l.py', '../_base_/datasets/coco_interactive.py',
+    '../_base_/cotrain/vocabularies.py'
 ]
-model = dict(panoptic_head=dict(prompt_encoder=dict(type='PromptEncoder')))
+# Prompts are class-agnostic here, but the model still loads a classifier (it labels prompts,
+# see ..._coco-interactive-ov.py): COCO's open-vocabulary names, the COCO eval's file.
+#   python tools/gen_class_embeddings.py configs/omgseg/omgseg_convnext-l_coco-interactive.py
+vocabulary = 'coco_panoptic_ov'
+model = dict(panoptic_head=dict(num_things_classes=None, num_stuff_classes=None,
+                                vocabulary=vocabulary,
+                                class_embed_path=_base_.embed_dir + 'coco_panoptic_ov.pth',
+                                prompt_encoder=dict(type='PromptEncoder')))
 test_dataloader = dict(
     batch_size=1, num_workers=2, persistent_workers=True, drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False), dataset=_base_.coco_interactive_val)

@@ -6,8 +6,13 @@
 #    and score them with tools/analysis_tools/eval_davis.py)
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_12e.py',
-    '../_base_/models/omgseg_convnext-l.py'
+    '../_base_/models/omgseg_convnext-l.py', '../_base_/cotrain/vocabularies.py'
 ]
+# VOS ranks tube proposals by objectness, so the classifier's classes do not matter, but the
+# model loads one: COCO's open-vocabulary names (the COCO eval's file; the original needed an
+# embedding no config could make).
+#   python tools/gen_class_embeddings.py configs/omgseg/omgseg_convnext-l_davis.py
+vocabulary = 'coco_panoptic_ov'
 davis_pipeline = [
     dict(type='ClipSample', all_frames=True),
     dict(type='ForEachFrame', transforms=[
@@ -16,7 +21,10 @@ davis_pipeline = [
         dict(type='Resize', scale=(1280, 736), keep_ratio=True)]),
     dict(type='PackClipInputs'),
 ]
-model = dict(test_cfg=dict(panoptic_on=False, instance_on=False, semantic_on=False,
+model = dict(panoptic_head=dict(num_things_classes=None, num_stuff_classes=None,
+                                vocabulary=vocabulary,
+                                class_embed_path=_base_.embed_dir + 'coco_panoptic_ov.pth'),
+             test_cfg=dict(panoptic_on=False, instance_on=False, semantic_on=False,
                            num_proposals=25, clip_size=5, clip_size_small=3,
                            small_clip_thr=15))
 test_dataloader = dict(

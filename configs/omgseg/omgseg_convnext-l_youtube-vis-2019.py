@@ -10,7 +10,7 @@ _base_ = [
 vocabulary = 'youtube_vis_2019'
 model = dict(
     panoptic_head=dict(
-        num_things_classes=40, num_stuff_classes=0,
+        num_things_classes=None, num_stuff_classes=None, vocabulary=vocabulary,
         class_embed_path='data/class_embeddings/convnext_large_d_320/youtube_vis_2019.pth'),
     # MinVIS clips of 5 frames (3 for videos of <= 15 frames); RLE masks keep memory flat
     test_cfg=dict(panoptic_on=False, instance_on=True, semantic_on=False,
