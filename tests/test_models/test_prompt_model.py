@@ -117,3 +117,34 @@ def test_sample_prompts_transform_targets_each_instance():
         assert masks[[7, 9, 4].index(iid)][int(cy), int(cx)] == 1 or (box[2] - box[0]) > 6
     with pytest.raises(ValueError, match='mode'):
         TRANSFORMS.build(dict(type='SamplePrompts', mode='scribble'))
+
+
+def test_unmasked_first_layer_changes_prompts_only(prompt_model):
+    """mask_prompt_first_layer=False: a prompt's first cross-attention ignores the shared
+    initial mask; learned object queries are untouched."""
+    model = prompt_model.eval()
+    head = model.panoptic_head
+    data = model.data_preprocessor(make_batch(1, 1), training=False)
+    feats = model.extract_feat(data['inputs'])
+    boxes = torch.tensor([[[10.0, 8.0, 16.0, 14.0], [40.0, 30.0, 70.0, 60.0]]])
+    queries = head.prompt_encoder(boxes, torch.zeros(1, 2, dtype=torch.long), (128, 128),
+                                  head.num_heads)
+    # an initial mask that hides most of the image, as a stuff-like shared prediction does
+    saved = head.mask_embed[-1].bias.detach().clone()
+    with torch.no_grad():
+        head.mask_embed[-1].bias.fill_(-5.0)
+    try:
+        outs = {}
+        for flag in (True, False):
+            head.mask_prompt_first_layer = flag
+            with torch.no_grad():
+                prompted = head(feats, 1, queries=queries[:2], self_attn_mask=queries[2])
+                learned = head(feats, 1)
+            outs[flag] = (prompted, learned)
+    finally:
+        head.mask_prompt_first_layer = True
+        with torch.no_grad():
+            head.mask_embed[-1].bias.copy_(saved)
+    assert torch.equal(outs[True][0][0]['mask'], outs[False][0][0]['mask'])   # same d0
+    assert not torch.allclose(outs[True][0][1]['query'], outs[False][0][1]['query'])
+    assert torch.equal(outs[True][1][-1]['mask'], outs[False][1][-1]['mask'])

@@ -60,6 +60,12 @@ class OMGQueryHead(BaseModule):
         logit_scale: fixed temperature of the cosine classifier (100).
         prompt_encoder: optional :class:`PromptEncoder` config (interactive task): points and
             boxes become queries of this decoder.
+        mask_prompt_first_layer: mask the first cross-attention of prompt queries with their
+            initial prediction, as OMG-Seg does. That prediction comes from the prompts' shared
+            content alone (their position enters only through attention), so it is the same
+            for every prompt; where it covers large regions (stuff), the first layer cannot see
+            a prompted thing at all. ``False`` lets that layer attend everywhere (the toy
+            co-training job uses it; the released checkpoints were trained with ``True``).
         init_cfg: mmengine init config.
     """
 
@@ -69,7 +75,8 @@ class OMGQueryHead(BaseModule):
                  clip_dim: int, class_embed_path: str, pixel_decoder: dict,
                  transformer_decoder: dict, num_transformer_feat_level: int = 3,
                  positional_encoding: dict | None = None, logit_scale: float = 100.0,
-                 prompt_encoder: dict | None = None, init_cfg: dict | None = None) -> None:
+                 prompt_encoder: dict | None = None, mask_prompt_first_layer: bool = True,
+                 init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg=init_cfg)
         num_things_classes, num_stuff_classes, class_names = _class_counts(
             num_things_classes, num_stuff_classes, vocabulary)
@@ -97,6 +104,7 @@ class OMGQueryHead(BaseModule):
         self.cls_proj = build_mlp(feat_channels, feat_channels, clip_dim)
         self.mask_pooling_proj = nn.Sequential(nn.LayerNorm(feat_channels),
                                                nn.Linear(feat_channels, feat_channels))
+        self.mask_prompt_first_layer = mask_prompt_first_layer
         self.prompt_encoder = (MODELS.build(dict(prompt_encoder, feat_channels=feat_channels))
                                if prompt_encoder else None)
         self.classifier = MODELS.build(dict(type='TextEmbeddingClassifier',
@@ -183,8 +191,11 @@ class OMGQueryHead(BaseModule):
         preds = [self._prediction(query, mask_features, sizes[0])]
         for i, layer in enumerate(self.transformer_decoder.layers):
             lvl = i % self.num_levels
+            attn_mask = preds[-1]['attn_mask']
+            if i == 0 and queries is not None and not self.mask_prompt_first_layer:
+                attn_mask = torch.zeros_like(attn_mask)
             query = layer(query=query, key=keys[lvl], value=keys[lvl], query_pos=query_pos,
-                          key_pos=key_pos[lvl], cross_attn_mask=preds[-1]['attn_mask'],
+                          key_pos=key_pos[lvl], cross_attn_mask=attn_mask,
                           self_attn_mask=self_attn_mask, key_padding_mask=None)
             preds.append(self._prediction(query, mask_features,
                                           sizes[(i + 1) % self.num_levels]))
