@@ -1,0 +1,102 @@
+# The toy co-training demo (the README's main job): ONE model trained once, jointly, on every toy
+# dataset and task, as OMG-Seg co-trains on COCO / VIPSeg / YouTube-VIS / Cityscapes / COCO-SAM:
+#   toy COCO as 2-frame pseudo-videos (panoptic), toy Cityscapes (image panoptic, its own
+#   vocabulary), toy VIPSeg (video panoptic), toy YouTube-VIS (video instance) and the toy
+#   interactive set (COCO-SAM: class-agnostic point prompts).
+# The vocabulary is the merge of the datasets' vocabularies (computed, never typed); batches hold
+# one task each (TaskBatchSampler); datasets are drawn by ratio (DatasetRatioSampler).
+# At the end of training every dataset and task is evaluated (MultiDatasetValLoop) and printed as
+# one table each, including toy ADE20K, whose class 'animal' (toy birds and dogs) is in no training
+# vocabulary, with and without the open-vocabulary fusion.
+#   bash tools/toy_demo.sh             (data, tiny CLIP, class embeddings, training, evaluation)
+_base_ = ['./omgseg_tiny_toy-coco-panoptic.py', '../_base_/datasets/toy_video.py',
+          '../_base_/datasets/toy_interactive.py', '../_base_/datasets/cityscapes_panoptic.py',
+          '../_base_/datasets/ade20k_panoptic.py']
+
+toy_clip = 'data/toy/tiny_clip_pretrained.pth'
+embed_dir = 'data/toy/class_embeddings/pretrained/'
+vocabulary = dict(merge=['toy', 'cityscapes_panoptic'])
+
+model = dict(
+    # frozen, as OMG-Seg's CLIP: the open-vocabulary fusion needs the features the CLIP head
+    # was trained on (tools/misc/pretrain_tiny_clip.py trains the head, not the trunk)
+    backbone=dict(pretrained=toy_clip, frozen=True),
+    panoptic_head=dict(num_things_classes=None, num_stuff_classes=None, vocabulary=vocabulary,
+                       class_embed_path=embed_dir + 'cotrain.pth',
+                       prompt_encoder=dict(type='PromptEncoder'),
+                       # the first layer of a prompt query attends everywhere: on the toy
+                       # interactive set (large objects) the prompts' shared initial mask
+                       # otherwise hides the prompted things (see OMGQueryHead)
+                       mask_prompt_first_layer=False))
+
+# -- training data ---------------------------------------------------------------------------
+toy_cityscapes_train = dict(
+    _base_.cityscapes_panoptic_train, data_root='data/toy/cityscapes/',
+    pipeline=_base_.toy_panoptic_train_pipeline)
+toy_sam_train = dict(_base_.toy_interactive_train, data_root='data/toy/sam/')
+max_epochs = 12
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
+    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[11],
+         gamma=0.1),
+]
+default_hooks = dict(checkpoint=dict(interval=max_epochs))
+train_dataloader = dict(
+    # one dataset per batch: image (1-frame) and video (2-frame) clips never share one
+    batch_sampler=dict(type='TaskBatchSampler', group_by='dataset'),
+    sampler=dict(_delete_=True, type='DatasetRatioSampler',
+                 # shares of the draws (COCO video, Cityscapes, VIPSeg, YouTube-VIS, prompts)
+                 ratios=[0.15, 0.05, 0.15, 0.15, 0.5], num_samples_per_epoch=560),
+    dataset=dict(
+        _delete_=True, type='JointDataset', vocabulary=vocabulary,
+        datasets=[_base_.toy_coco_video_train, toy_cityscapes_train, _base_.toy_vipseg_train,
+                  _base_.toy_ytvis_train, toy_sam_train]))
+
+# -- evaluation: one entry per dataset and task, each with its own vocabulary -----------------
+_video = dict(batch_size=1, num_workers=1, persistent_workers=False, drop_last=False,
+              sampler=dict(type='DefaultSampler', shuffle=False))
+toy_cityscapes_val = dict(
+    _base_.cityscapes_panoptic_val, data_root='data/toy/cityscapes/',
+    pipeline=_base_.toy_panoptic_test_pipeline)
+toy_sam_val = dict(_base_.toy_interactive_val, data_root='data/toy/sam/')
+toy_ade_root = 'data/toy/ade/ADEChallengeData2016/'
+# ADE20K's 'animal' (toy birds and dogs) without the synonyms OMG-Seg's list adds to it ('dog',
+# 'bird', ...): so named, it is a class no training dataset has ("unseen")
+heldout_vocabulary = dict(base='ade20k_panoptic', rename={
+    'animal,animate being,dog,cat,horse,cow,sheep,zebra,girraffe,bird':
+        'animal,animate being,beast,brute,creature,fauna'})
+toy_ade_val = dict(_base_.ade20k_panoptic_val, data_root=toy_ade_root,
+                   vocabulary=heldout_vocabulary, pipeline=_base_.toy_panoptic_test_pipeline)
+toy_ade_evaluator = [dict(type='PanopticQualityMetric'), dict(type='SemanticIoUMetric')]
+open_vocab = dict(train_vocabulary=vocabulary, alpha=0.4, beta=0.8)
+evaluations = [
+    dict(name='cityscapes_panoptic', dataloader=dict(_video, dataset=toy_cityscapes_val),
+         evaluator=[dict(type='PanopticQualityMetric')], vocabulary='cityscapes_panoptic',
+         class_embed_path=embed_dir + 'cityscapes_panoptic.pth'),
+    dict(name='vipseg', dataloader=dict(_video, dataset=_base_.toy_vipseg_val),
+         evaluator=_base_.toy_vipseg_evaluator, vocabulary='toy',
+         class_embed_path=embed_dir + 'toy.pth',
+         test_cfg=dict(instance_on=False, clip_size=2, clip_size_small=3, small_clip_thr=15)),
+    dict(name='youtube_vis', dataloader=dict(_video, dataset=_base_.toy_ytvis_val),
+         evaluator=_base_.toy_ytvis_evaluator, vocabulary='toy',
+         class_embed_path=embed_dir + 'toy.pth',
+         test_cfg=dict(panoptic_on=False, semantic_on=False, instance_masks='rle',
+                       clip_size=5, clip_size_small=3, small_clip_thr=15)),
+    dict(name='davis', dataloader=dict(_video, dataset=_base_.toy_davis_val),
+         evaluator=_base_.toy_davis_evaluator,
+         test_cfg=dict(num_proposals=25, clip_size=5, clip_size_small=3, small_clip_thr=15)),
+    dict(name='interactive', dataloader=dict(_video, dataset=toy_sam_val),
+         evaluator=_base_.toy_interactive_evaluator),
+    dict(name='ade_heldout', dataloader=dict(_video, dataset=toy_ade_val),
+         evaluator=toy_ade_evaluator, vocabulary=heldout_vocabulary,
+         class_embed_path=embed_dir + 'ade20k_heldout.pth'),
+    dict(name='ade_heldout_fused', dataloader=dict(_video, dataset=toy_ade_val),
+         evaluator=toy_ade_evaluator, vocabulary=heldout_vocabulary,
+         class_embed_path=embed_dir + 'ade20k_heldout.pth',
+         test_cfg=dict(open_vocab=open_vocab)),
+]
+# the runner's own val/test set is the first entry: toy COCO images (PQ, mask AP, mIoU)
+val_cfg = dict(type='MultiDatasetValLoop', name='coco_panoptic', extra=evaluations,
+               vocabulary='toy', class_embed_path=embed_dir + 'toy.pth')
+test_cfg = dict(val_cfg, type='MultiDatasetTestLoop')
