@@ -37,7 +37,6 @@ import argparse
 import json
 import sys
 import time
-from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +46,7 @@ from omgseg.datasets.metainfo.image_classes import (ADE20K_INSTANCE_TO_SEMANTIC,
                                                     ADE20K_SEMANTIC_IDS, ADE20K_STUFF,
                                                     ADE20K_THINGS)
 from omgseg.evaluation.functional import id2rgb
+from omgseg.utils.conversion import segment_box, worker_pool
 
 CLASSES = tuple(n for _, n in ADE20K_THINGS + ADE20K_STUFF)
 NUM_THINGS = len(ADE20K_THINGS)
@@ -71,12 +71,6 @@ def categories() -> list[dict]:
     """COCO-panoptic categories: id = our label (things first)."""
     return [dict(id=label, name=name, isthing=int(label < NUM_THINGS),
                  supercategory='ade20k') for label, name in enumerate(CLASSES)]
-
-
-def segment_box(mask: np.ndarray) -> list[int]:
-    """COCO ``[x, y, w, h]`` of a non-empty bool ``(H, W)`` mask."""
-    cols, rows = np.flatnonzero(mask.any(0)), np.flatnonzero(mask.any(1))
-    return [int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)]
 
 
 def panoptic_from_ade(sem: np.ndarray, inst: np.ndarray,
@@ -148,20 +142,6 @@ def _convert_one(job: tuple) -> tuple[dict, dict]:
             dict(image_id=stem, file_name=f'{stem}.png', segments_info=segments))
 
 
-class _Serial:
-    """``Pool`` stand-in running in this process (nproc=1: no fork, exact tracebacks)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    @staticmethod
-    def imap(fn, jobs, chunksize=1):
-        return map(fn, jobs)
-
-
 def convert_split(root, split: str, *, nproc: int = 1, log=print) -> Path:
     """Convert one split (``train`` or ``val``); returns the written json path."""
     root = Path(root)
@@ -178,7 +158,7 @@ def convert_split(root, split: str, *, nproc: int = 1, log=print) -> Path:
             for p in images]
     out_images, annotations = [], []
     start, step = time.perf_counter(), max(1, len(jobs) // 10)
-    with Pool(nproc) if nproc > 1 else _Serial() as pool:
+    with worker_pool(nproc) as pool:
         for i, (image, ann) in enumerate(pool.imap(_convert_one, jobs, chunksize=8), 1):
             out_images.append(image)
             annotations.append(ann)

@@ -30,7 +30,6 @@ import argparse
 import json
 import sys
 import time
-from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +39,7 @@ from omgseg.datasets.metainfo.image_classes import (CITYSCAPES_LABEL_IDS,
                                                     CITYSCAPES_STUFF_CLASSES,
                                                     CITYSCAPES_THING_CLASSES)
 from omgseg.evaluation.functional import id2rgb
+from omgseg.utils.conversion import segment_box, worker_pool
 
 CLASSES = CITYSCAPES_THING_CLASSES + CITYSCAPES_STUFF_CLASSES
 NUM_THINGS = len(CITYSCAPES_THING_CLASSES)
@@ -75,12 +75,6 @@ def categories() -> list[dict]:
     """COCO-panoptic categories: id = our label (things first)."""
     return [dict(id=label, name=name, isthing=int(label < NUM_THINGS), color=list(COLORS[label]),
                  supercategory='cityscapes') for label, name in enumerate(CLASSES)]
-
-
-def segment_box(mask: np.ndarray) -> list[int]:
-    """COCO ``[x, y, w, h]`` of a non-empty bool ``(H, W)`` mask."""
-    cols, rows = np.flatnonzero(mask.any(0)), np.flatnonzero(mask.any(1))
-    return [int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)]
 
 
 def panoptic_from_instance_ids(inst: np.ndarray, source) -> tuple[np.ndarray, list[dict]]:
@@ -154,7 +148,7 @@ def convert_split(root, split: str, *, nproc: int = 1, out_dir=None, log=print) 
     jobs = list_jobs(root, split, out_dir / f'cityscapes_panoptic_{split}')
     images, annotations = [], []
     start, step = time.perf_counter(), max(1, len(jobs) // 10)
-    with Pool(nproc) if nproc > 1 else _Serial() as pool:
+    with worker_pool(nproc) as pool:
         for i, (image, ann) in enumerate(pool.imap(_convert_one, jobs, chunksize=4), 1):
             images.append(image)
             annotations.append(ann)
@@ -167,20 +161,6 @@ def convert_split(root, split: str, *, nproc: int = 1, out_dir=None, log=print) 
     log(f'{split}: {len(images)} images, {sum(len(a["segments_info"]) for a in annotations)} '
         f'segments -> {out_json}')
     return out_json
-
-
-class _Serial:
-    """``Pool`` stand-in running in this process (nproc=1: no fork, exact tracebacks)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    @staticmethod
-    def imap(fn, jobs, chunksize=1):
-        return map(fn, jobs)
 
 
 def convert(root, splits=('train', 'val'), *, nproc: int = 1, out_dir=None,
