@@ -29,3 +29,28 @@ class SerialPool:
 def worker_pool(nproc: int):
     """A ``multiprocessing.Pool`` of ``nproc`` workers, or :class:`SerialPool` for one."""
     return Pool(nproc) if nproc > 1 else SerialPool()
+
+
+def convert_panoptic_split(jobs: list, convert_one, out_json, categories: list[dict], *,
+                           nproc: int, split: str, log=print, chunksize: int = 4) -> None:
+    """Run ``convert_one(job) -> (image entry, annotation entry)`` over ``jobs`` (in ``nproc``
+    processes, order kept) and write the COCO-panoptic json ``out_json``."""
+    import json
+    import time
+    from pathlib import Path
+
+    images, annotations = [], []
+    start, step = time.perf_counter(), max(1, len(jobs) // 10)
+    with worker_pool(nproc) as pool:
+        for i, (image, ann) in enumerate(pool.imap(convert_one, jobs, chunksize=chunksize), 1):
+            images.append(image)
+            annotations.append(ann)
+            if len(jobs) >= 50 and i % step == 0 and i < len(jobs):  # big splits only
+                log(f'{split}: {i}/{len(jobs)} images ({time.perf_counter() - start:.0f}s)')
+    out_json = Path(out_json)
+    out_json.parent.mkdir(parents=True, exist_ok=True)
+    with open(out_json, 'w') as f:
+        json.dump(dict(images=images, annotations=annotations, categories=categories), f,
+                  separators=(',', ':'))
+    log(f'{split}: {len(images)} images, {sum(len(a["segments_info"]) for a in annotations)} '
+        f'segments -> {out_json}')

@@ -34,9 +34,7 @@ skips the R-channel mapping), category ids here are our labels: things 0..99 the
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +44,7 @@ from omgseg.datasets.metainfo.image_classes import (ADE20K_INSTANCE_TO_SEMANTIC,
                                                     ADE20K_SEMANTIC_IDS, ADE20K_STUFF,
                                                     ADE20K_THINGS)
 from omgseg.evaluation.functional import id2rgb
-from omgseg.utils.conversion import segment_box, worker_pool
+from omgseg.utils.conversion import convert_panoptic_split, segment_box
 
 CLASSES = tuple(n for _, n in ADE20K_THINGS + ADE20K_STUFF)
 NUM_THINGS = len(ADE20K_THINGS)
@@ -156,20 +154,9 @@ def convert_split(root, split: str, *, nproc: int = 1, log=print) -> Path:
     jobs = [(p, root / 'annotations' / folder / f'{p.stem}.png',
              root / 'annotations_instance' / folder / f'{p.stem}.png', out_dir / f'{p.stem}.png')
             for p in images]
-    out_images, annotations = [], []
-    start, step = time.perf_counter(), max(1, len(jobs) // 10)
-    with worker_pool(nproc) as pool:
-        for i, (image, ann) in enumerate(pool.imap(_convert_one, jobs, chunksize=8), 1):
-            out_images.append(image)
-            annotations.append(ann)
-            if len(jobs) >= 50 and i % step == 0 and i < len(jobs):  # big splits only
-                log(f'{split}: {i}/{len(jobs)} images ({time.perf_counter() - start:.0f}s)')
     out_json = root / f'ade20k_panoptic_{split}.json'
-    with open(out_json, 'w') as f:
-        json.dump(dict(images=out_images, annotations=annotations, categories=categories()), f,
-                  separators=(',', ':'))
-    log(f'{split}: {len(out_images)} images, '
-        f'{sum(len(a["segments_info"]) for a in annotations)} segments -> {out_json}')
+    convert_panoptic_split(jobs, _convert_one, out_json, categories(), nproc=nproc, split=split,
+                           log=log, chunksize=8)
     return out_json
 
 

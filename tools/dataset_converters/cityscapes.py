@@ -27,9 +27,7 @@ A value below 1000 of an instance class (a group of people or cars) is a crowd s
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +37,7 @@ from omgseg.datasets.metainfo.image_classes import (CITYSCAPES_LABEL_IDS,
                                                     CITYSCAPES_STUFF_CLASSES,
                                                     CITYSCAPES_THING_CLASSES)
 from omgseg.evaluation.functional import id2rgb
-from omgseg.utils.conversion import segment_box, worker_pool
+from omgseg.utils.conversion import convert_panoptic_split, segment_box
 
 CLASSES = CITYSCAPES_THING_CLASSES + CITYSCAPES_STUFF_CLASSES
 NUM_THINGS = len(CITYSCAPES_THING_CLASSES)
@@ -146,20 +144,8 @@ def convert_split(root, split: str, *, nproc: int = 1, out_dir=None, log=print) 
     out_dir = Path(out_dir) if out_dir else root / 'annotations'
     out_json = out_dir / f'cityscapes_panoptic_{split}.json'
     jobs = list_jobs(root, split, out_dir / f'cityscapes_panoptic_{split}')
-    images, annotations = [], []
-    start, step = time.perf_counter(), max(1, len(jobs) // 10)
-    with worker_pool(nproc) as pool:
-        for i, (image, ann) in enumerate(pool.imap(_convert_one, jobs, chunksize=4), 1):
-            images.append(image)
-            annotations.append(ann)
-            if len(jobs) >= 50 and i % step == 0 and i < len(jobs):  # big splits only
-                log(f'{split}: {i}/{len(jobs)} images ({time.perf_counter() - start:.0f}s)')
-    out_json.parent.mkdir(parents=True, exist_ok=True)
-    with open(out_json, 'w') as f:
-        json.dump(dict(images=images, annotations=annotations, categories=categories()), f,
-                  separators=(',', ':'))
-    log(f'{split}: {len(images)} images, {sum(len(a["segments_info"]) for a in annotations)} '
-        f'segments -> {out_json}')
+    convert_panoptic_split(jobs, _convert_one, out_json, categories(), nproc=nproc, split=split,
+                           log=log)
     return out_json
 
 
