@@ -225,15 +225,8 @@ def vocabulary_override(model, vocabulary: Sequence[str]) -> Iterator[list[str]]
     device = next(model.parameters()).device
     embeddings, _ = compute_class_embeddings(
         _text_encoder(cfg.model.backbone, device), list(vocabulary))
-    saved = dict(class_embed=classifier.class_embed, num_classes=classifier.num_classes,
-                 _class_names=classifier._class_names, sidecar=classifier.sidecar,
-                 expected_class_names=classifier.expected_class_names)
-    try:
-        classifier.set_embeddings(embeddings.to(device), list(vocabulary))
+    with classifier.temporary_embeddings(embeddings.to(device), list(vocabulary)):
         yield list(vocabulary)
-    finally:
-        for name, value in saved.items():
-            setattr(classifier, name, value)
 
 
 # -- segmentation --------------------------------------------------------------------------

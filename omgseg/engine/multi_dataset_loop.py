@@ -62,26 +62,22 @@ def evaluation_setting(model, *, test_cfg: dict | None = None, vocabulary=None,
         raise KeyError(f'unknown test_cfg key(s) {sorted(unknown)} in an evaluation entry; '
                        f'known: {sorted(DEFAULT_TEST_CFG)}.')
     saved_cfg, saved_things = dict(model.test_cfg), model.num_things
-    classifier = model.panoptic_head.classifier
-    saved_cls = {k: getattr(classifier, k) for k in
-                 ('class_embed', 'num_classes', '_class_names', 'sidecar',
-                  'expected_class_names')}
     try:
         model.test_cfg.update(test_cfg or {})
-        if vocabulary is not None:
-            vocab = vocabulary_from(vocabulary)
-            embeddings, _ = load_class_embeddings(class_embed_path,
-                                                  expected_class_names=vocab['classes'])
-            device = next(model.parameters()).device
-            classifier.set_embeddings(embeddings.to(device), list(vocab['classes']))
-            model.num_things = len(vocab['thing_classes'])
-        yield
+        with contextlib.ExitStack() as stack:
+            if vocabulary is not None:
+                vocab = vocabulary_from(vocabulary)
+                embeddings, _ = load_class_embeddings(class_embed_path,
+                                                      expected_class_names=vocab['classes'])
+                device = next(model.parameters()).device
+                stack.enter_context(model.panoptic_head.classifier.temporary_embeddings(
+                    embeddings.to(device), list(vocab['classes'])))
+                model.num_things = len(vocab['thing_classes'])
+            yield
     finally:
         model.test_cfg.clear()
         model.test_cfg.update(saved_cfg)
         model.num_things = saved_things
-        for key, value in saved_cls.items():
-            setattr(classifier, key, value)
 
 
 def _table(name: str, metrics: dict) -> str:

@@ -1,8 +1,9 @@
 """Cosine classifier against precomputed CLIP text embeddings (plus a zero void prototype)."""
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
@@ -106,6 +107,21 @@ class TextEmbeddingClassifier(nn.Module):
     def init_weights(self) -> None:
         """mmengine calls this on children in ``model.init_weights()``: read the file."""
         self.load()
+
+    @contextlib.contextmanager
+    def temporary_embeddings(self, embeddings: torch.Tensor,
+                             class_names: Sequence[str]) -> Iterator[None]:
+        """:meth:`set_embeddings` inside the block; the previous prototypes, class names and
+        file bookkeeping come back afterwards, also when the block raises."""
+        saved = {key: getattr(self, key) for key in
+                 ('class_embed', 'num_classes', '_class_names', 'sidecar',
+                  'expected_class_names')}
+        try:
+            self.set_embeddings(embeddings, class_names)
+            yield
+        finally:
+            for key, value in saved.items():
+                setattr(self, key, value)
 
     def set_embeddings(self, embeddings: torch.Tensor, class_names: Sequence[str]) -> None:
         """Swap in another vocabulary, e.g. a test vocabulary for open-vocabulary inference.
