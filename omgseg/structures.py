@@ -7,6 +7,8 @@ TASK_SEMANTIC = 'semantic'          # semantic targets only
 TASK_INTERACTIVE = 'interactive'    # point/box prompts, class-agnostic masks
 TASK_VOS = 'vos'                    # first-frame masks select and propagate proposals
 TASKS = (TASK_PANOPTIC, TASK_INSTANCE, TASK_SEMANTIC, TASK_INTERACTIVE, TASK_VOS)
+# tasks whose targets and outputs carry no class (labels -1 in a merged vocabulary)
+CLASS_AGNOSTIC_TASKS = (TASK_INTERACTIVE, TASK_VOS)
 
 # Void / ignore value of in-memory semantic maps (int64); merged vocabularies exceed 255 classes.
 IGNORE_INDEX = 65535

@@ -86,16 +86,6 @@ def vocabulary_from_meta(meta: dict, source: str) -> dict[str, Any]:
     return dict(classes=classes, num_things=num_things, num_stuff=num_stuff, source=source)
 
 
-def _set_lazy_init(dataset_cfg: dict) -> None:
-    """Set ``lazy_init=True`` on a dataset cfg and on datasets nested in wrappers."""
-    dataset_cfg['lazy_init'] = True
-    if isinstance(dataset_cfg.get('dataset'), dict):
-        _set_lazy_init(dataset_cfg['dataset'])
-    for sub in dataset_cfg.get('datasets') or []:
-        if isinstance(sub, dict):
-            _set_lazy_init(sub)
-
-
 def read_vocabulary(cfg, split: str = 'train') -> dict[str, Any]:
     """The config's ``vocabulary`` or the metainfo of ``cfg.<split>_dataloader.dataset``.
 
@@ -123,9 +113,11 @@ def read_vocabulary(cfg, split: str = 'train') -> dict[str, Any]:
     from mmdet.registry import DATASETS
     from mmengine.registry import init_default_scope
 
+    from omgseg.datasets.joint_dataset import set_lazy_init
+
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     dataset_cfg = copy.deepcopy(loader['dataset'])
-    _set_lazy_init(dataset_cfg)
+    set_lazy_init(dataset_cfg)
     dataset = DATASETS.build(dataset_cfg)
     source = f'{key}.dataset ({type(dataset).__name__}) of {cfg.filename}'
     return vocabulary_from_meta(dict(dataset.metainfo), source)

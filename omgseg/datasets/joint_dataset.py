@@ -18,10 +18,8 @@ from torch.utils.data import ConcatDataset as _TorchConcatDataset
 from omgseg.datasets.metainfo import vocabulary_from
 from omgseg.datasets.metainfo.merge import NO_CLASS, merge_vocabularies
 from omgseg.registry import DATASETS
-from omgseg.structures import IGNORE_INDEX, TASK_INTERACTIVE, TASK_VOS, TASKS
+from omgseg.structures import CLASS_AGNOSTIC_TASKS, IGNORE_INDEX, TASKS
 
-# Tasks whose labels carry no class: their instances become NO_CLASS in the joint vocabulary.
-CLASS_AGNOSTIC_TASKS = (TASK_INTERACTIVE, TASK_VOS)
 # Errors a sub-dataset raises for missing / unreadable data; re-raised naming the dataset.
 _DATA_ERRORS = (FileNotFoundError, NotADirectoryError, ValueError, KeyError)
 
@@ -35,14 +33,14 @@ def _reraise(err: Exception, where: str):
     raise new from err
 
 
-def _set_lazy(cfg: dict) -> None:
-    """``lazy_init=True`` on a dataset cfg and the datasets its wrappers hold."""
+def set_lazy_init(cfg: dict) -> None:
+    """``lazy_init=True`` on a dataset cfg and the datasets its wrappers hold (in place)."""
     cfg['lazy_init'] = True
     if isinstance(cfg.get('dataset'), dict):
-        _set_lazy(cfg['dataset'])
+        set_lazy_init(cfg['dataset'])
     for sub in cfg.get('datasets') or []:
         if isinstance(sub, dict):
-            _set_lazy(sub)
+            set_lazy_init(sub)
 
 
 def _leaves(dataset) -> list:
@@ -136,7 +134,7 @@ class JointDataset(ConcatDataset):
             return dataset
         cfg = copy.deepcopy(dataset)
         # build without reading annotations: paths are checked first, in full_init
-        _set_lazy(cfg)
+        set_lazy_init(cfg)
         try:
             return DATASETS.build(cfg)
         except _DATA_ERRORS as err:

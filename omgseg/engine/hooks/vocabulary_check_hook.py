@@ -5,9 +5,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from omgseg.registry import HOOKS
-from omgseg.structures import TASK_INTERACTIVE, TASK_VOS
-
-CLASS_AGNOSTIC_TASKS = (TASK_INTERACTIVE, TASK_VOS)
+from omgseg.structures import CLASS_AGNOSTIC_TASKS
 
 
 def _classifier(runner):
