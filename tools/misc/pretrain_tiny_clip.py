@@ -118,27 +118,13 @@ def render_batch(scene_seeds: list[int], size: int):
     return (pixels - mean) / std, torch.from_numpy(masks), torch.from_numpy(labels)
 
 
-def masks_at(masks, size: tuple[int, int]):
-    """Resize mask logits to the CLIP map as the open-vocabulary fusion does (bilinear).
-
-    Args: masks (B, Q, H, W); size (h, w). Returns ``(small, has_mask)``: (B, Q, 1, h, w)
-    logits and (B, Q) bool, False where no pixel stays positive (such segments carry no CLIP
-    feature at inference and are left out here).
-    """
-    import torch.nn.functional as F
-
-    b, q = masks.shape[:2]
-    small = F.interpolate(masks.flatten(0, 1)[:, None], size=size, mode='bilinear',
-                          align_corners=False).view(b, q, 1, *size)
-    return small, (small > 0).flatten(2).any(-1)
-
-
 def pooled_segment_features(backbone, scene_seeds: list[int], size: int,
                             batch_scenes: int = 16):
     """Mask-pooled stage-4 features of every non-crowd segment, as inference computes them.
 
-    ``backbone(images)[-1]`` -> ``get_clip_feature`` -> masks resized to the CLIP map
-    (:func:`masks_at`) -> ``mask_pool``; the CLIP head projection is left to the caller.
+    ``backbone(images)[-1]`` -> ``get_clip_feature`` -> masks resized to the CLIP map as the
+    fusion resizes them (``clip_resolution_masks``) -> ``mask_pool``; the CLIP head projection
+    is left to the caller.
 
     Returns:
         ``(pooled, labels, num_without_mask)``: float32 (N, C4) features and int64 (N,) toy
@@ -148,13 +134,14 @@ def pooled_segment_features(backbone, scene_seeds: list[int], size: int,
     import torch
 
     from omgseg.models.layers import mask_pool
+    from omgseg.models.postprocess import clip_resolution_masks
 
     pooled, labels, without = [], [], 0
     with torch.no_grad():
         for first in range(0, len(scene_seeds), batch_scenes):
             images, masks, label = render_batch(scene_seeds[first:first + batch_scenes], size)
             feat = backbone.get_clip_feature(backbone(images)[-1])           # (B, C4, h, w)
-            small, has_mask = masks_at(masks, tuple(feat.shape[-2:]))
+            small, has_mask = clip_resolution_masks(masks[:, :, None], tuple(feat.shape[-2:]))
             keep = has_mask & (label >= 0)
             without += int(((label >= 0) & ~has_mask).sum())
             pooled.append(mask_pool(feat[:, None], small)[keep])              # (n, C4)

@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 
 from omgseg.models.layers import mask_pool
-from omgseg.models.postprocess.open_vocab import fuse_open_vocab, seen_classes
+from omgseg.models.postprocess.open_vocab import (clip_resolution_masks, fuse_open_vocab,
+                                                 seen_classes)
 
 OPEN_VOCAB_DEFAULTS = dict(train_vocabulary=None, alpha=0.4, beta=0.8)
 
@@ -132,13 +132,11 @@ class OpenVocabMixin:
         settings = self.open_vocab_settings()
         if settings is None:
             return cls
-        b, q, t = mask.shape[:3]
+        b, t = mask.shape[0], mask.shape[2]
         clip_feat = self.backbone.get_clip_feature(stage4)
         size = tuple(clip_feat.shape[-2:])
         clip_feat = clip_feat.view(b, t, *clip_feat.shape[1:])
-        small = F.interpolate(mask.flatten(0, 2)[:, None].to(clip_feat.dtype), size=size,
-                              mode='bilinear', align_corners=False).view(b, q, t, *size)
-        has_mask = (small > 0).flatten(2).any(-1)                           # (B, Q)
+        small, has_mask = clip_resolution_masks(mask.to(clip_feat.dtype), size)
         embed = self.backbone.project_pooled(mask_pool(clip_feat, small))   # (B, Q, D)
         clip_logits = self.panoptic_head.classifier(embed)                   # (B, Q, K+1)
         seen = self.open_vocab_seen()

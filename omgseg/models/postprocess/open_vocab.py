@@ -98,4 +98,22 @@ def fuse_open_vocab(query_logits: torch.Tensor, clip_logits: torch.Tensor, seen:
     return torch.log(torch.cat([fused * (1 - p_void), p_void], dim=-1) + 1e-8)
 
 
-__all__ = ['seen_classes', 'fuse_open_vocab']
+def clip_resolution_masks(mask: torch.Tensor, size: tuple[int, int]
+                          ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Query mask logits at the CLIP map's resolution, for mask pooling.
+
+    Args:
+        mask: (B, Q, T, H, W) mask logits; size: (h, w) of the CLIP map.
+
+    Returns:
+        ``(small, has_mask)``: (B, Q, T, h, w) logits resized bilinearly, and (B, Q) bool,
+        False where no pixel stays positive (such a query gets no CLIP feature).
+    """
+    b, q, t = mask.shape[:3]
+    small = torch.nn.functional.interpolate(
+        mask.flatten(0, 2)[:, None], size=size, mode='bilinear',
+        align_corners=False).view(b, q, t, *size)
+    return small, (small > 0).flatten(2).any(-1)
+
+
+__all__ = ['seen_classes', 'fuse_open_vocab', 'clip_resolution_masks']
