@@ -1,9 +1,26 @@
 """Small pieces the dataset converters share (numpy only, cheap to import from tools)."""
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from multiprocessing import Pool
 
 import numpy as np
+
+
+class ConversionError(ValueError):
+    """Bad or missing converter input; the message names the file and the fix."""
+
+
+def run_cli(convert_call: Callable[[], object]) -> int:
+    """A converter's ``main``: 0 on success; a :class:`ConversionError` is printed as one line
+    (no traceback) and gives exit code 2."""
+    try:
+        convert_call()
+    except ConversionError as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    return 0
 
 
 def segment_box(mask: np.ndarray) -> list[int]:

@@ -44,7 +44,8 @@ from omgseg.datasets.metainfo.image_classes import (ADE20K_INSTANCE_TO_SEMANTIC,
                                                     ADE20K_SEMANTIC_IDS, ADE20K_STUFF,
                                                     ADE20K_THINGS)
 from omgseg.evaluation.functional import id2rgb
-from omgseg.utils.conversion import convert_panoptic_split, segment_box
+from omgseg.utils.conversion import (ConversionError, convert_panoptic_split, run_cli,
+                                     segment_box)
 
 CLASSES = tuple(n for _, n in ADE20K_THINGS + ADE20K_STUFF)
 NUM_THINGS = len(ADE20K_THINGS)
@@ -59,10 +60,6 @@ LAYOUT_HELP = ('expected <root>/images/<training|validation>/*.jpg, '
                '<root>/annotations/<...>/*.png (ADEChallengeData2016.zip) and '
                '<root>/annotations_instance/<...>/*.png (annotations_instance.tar of the ADE20K '
                'instance challenge) with the same stems')
-
-
-class ConversionError(ValueError):
-    """Bad or missing ADE20K input; the message names the file and the fix."""
 
 
 def categories() -> list[dict]:
@@ -182,12 +179,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        convert(args.root, args.splits, nproc=args.nproc)
-    except ConversionError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
-    return 0
+    return run_cli(lambda: convert(args.root, args.splits, nproc=args.nproc))
 
 
 if __name__ == '__main__':

@@ -37,7 +37,8 @@ from omgseg.datasets.metainfo.image_classes import (CITYSCAPES_LABEL_IDS,
                                                     CITYSCAPES_STUFF_CLASSES,
                                                     CITYSCAPES_THING_CLASSES)
 from omgseg.evaluation.functional import id2rgb
-from omgseg.utils.conversion import convert_panoptic_split, segment_box
+from omgseg.utils.conversion import (ConversionError, convert_panoptic_split, run_cli,
+                                     segment_box)
 
 CLASSES = CITYSCAPES_THING_CLASSES + CITYSCAPES_STUFF_CLASSES
 NUM_THINGS = len(CITYSCAPES_THING_CLASSES)
@@ -63,10 +64,6 @@ PANOPTIC_SUFFIX = '_gtFine_panoptic.png'
 LAYOUT_HELP = ('expected the official layout <root>/leftImg8bit/<split>/<city>/*_leftImg8bit.png '
                'and <root>/gtFine/<split>/<city>/*_gtFine_instanceIds.png (unzip '
                'leftImg8bit_trainvaltest.zip and gtFine_trainvaltest.zip into <root>)')
-
-
-class ConversionError(ValueError):
-    """Bad or missing Cityscapes input; the message names the file and the fix."""
 
 
 def categories() -> list[dict]:
@@ -172,12 +169,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        convert(args.root, args.splits, nproc=args.nproc, out_dir=args.out_dir)
-    except ConversionError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
-    return 0
+    return run_cli(lambda: convert(args.root, args.splits, nproc=args.nproc, out_dir=args.out_dir))
 
 
 if __name__ == '__main__':

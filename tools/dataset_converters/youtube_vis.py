@@ -32,15 +32,13 @@ from pathlib import Path
 
 import numpy as np
 
+from omgseg.utils.conversion import ConversionError, run_cli
+
 SPLITS = ('train', 'valid', 'test')
 ANNOTATED_SPLITS = ('train', 'holdout')
 LAYOUT_HELP = ('expected the official layout: <root>/<split>/instances.json (2021) or '
                '<root>/<split>.json (2019), frames in <root>/<split>/JPEGImages/<video>/; '
                'or pass --ann-file <split>=<path>')
-
-
-class ConversionError(ValueError):
-    """Bad or missing YouTube-VIS input; the message names the file and the fix."""
 
 
 def candidate_paths(root, split: str) -> list:
@@ -250,13 +248,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        convert(args.root, args.version, holdout=args.holdout, seed=args.seed,
-                ann_files=dict(args.ann_file), check_frames=not args.no_check_frames)
-    except ConversionError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
-    return 0
+    return run_cli(lambda: convert(args.root, args.version, holdout=args.holdout, seed=args.seed,
+                                   ann_files=dict(args.ann_file),
+                                   check_frames=not args.no_check_frames))
 
 
 if __name__ == '__main__':
