@@ -5,6 +5,8 @@ _base_ = [
     '../_base_/models/omgseg_convnext-l.py', '../_base_/datasets/coco_panoptic.py'
 ]
 
+# every training batch is padded to the LSJ crop, as the original's BatchFixedSizePad
+model = dict(data_preprocessor=dict(train_pad_size=_base_.coco_image_size[::-1]))
 train_dataloader = dict(
     batch_size=1, num_workers=2, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),

@@ -12,7 +12,7 @@ vocabulary = 'cityscapes_panoptic'
 model = dict(
     panoptic_head=dict(num_things_classes=None, num_stuff_classes=None, vocabulary=vocabulary,
                        class_embed_path=_base_.embed_dir + 'cityscapes_panoptic.pth'),
-    test_cfg=dict(panoptic_on=True, instance_on=False, semantic_on=False))
+    test_cfg=dict(objects=dict(panoptic_on=True, instance_on=False, semantic_on=False)))
 test_dataloader = dict(
     batch_size=1, num_workers=2, persistent_workers=True, drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False), dataset=_base_.cityscapes_panoptic_val)

@@ -24,9 +24,8 @@ davis_pipeline = [
 model = dict(panoptic_head=dict(num_things_classes=None, num_stuff_classes=None,
                                 vocabulary=vocabulary,
                                 class_embed_path=_base_.embed_dir + 'coco_panoptic_ov.pth'),
-             test_cfg=dict(panoptic_on=False, instance_on=False, semantic_on=False,
-                           num_proposals=25, clip_size=5, clip_size_small=3,
-                           small_clip_thr=15))
+             test_cfg=dict(vos=dict(num_proposals=25),
+                           clips=dict(clip_size=5, clip_size_small=3, small_clip_thr=15)))
 test_dataloader = dict(
     batch_size=1, num_workers=2, persistent_workers=True, drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),

@@ -12,8 +12,8 @@ model = dict(
         num_things_classes=None, num_stuff_classes=None, vocabulary=vocabulary,
         class_embed_path='data/class_embeddings/convnext_large_d_320/vipseg.pth'),
     # MinVIS clips of 2 frames (3 for videos of <= 15 frames), as the original's VIPSeg setting
-    test_cfg=dict(panoptic_on=True, instance_on=False, semantic_on=False, clip_size=2,
-                  clip_size_small=3, small_clip_thr=15))
+    test_cfg=dict(objects=dict(panoptic_on=True, instance_on=False, semantic_on=False),
+                  clips=dict(clip_size=2, clip_size_small=3, small_clip_thr=15)))
 test_dataloader = dict(
     batch_size=1, num_workers=2, persistent_workers=True, drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False), dataset=_base_.vipseg_val)

@@ -13,8 +13,9 @@ model = dict(
         num_things_classes=None, num_stuff_classes=None, vocabulary=vocabulary,
         class_embed_path='data/class_embeddings/convnext_large_d_320/youtube_vis_2019.pth'),
     # MinVIS clips of 5 frames (3 for videos of <= 15 frames); RLE masks keep memory flat
-    test_cfg=dict(panoptic_on=False, instance_on=True, semantic_on=False,
-                  instance_masks='rle', clip_size=5, clip_size_small=3, small_clip_thr=15))
+    test_cfg=dict(objects=dict(panoptic_on=False, instance_on=True, semantic_on=False,
+                               instance_masks='rle'),
+                  clips=dict(clip_size=5, clip_size_small=3, small_clip_thr=15)))
 test_dataloader = dict(
     batch_size=1, num_workers=2, persistent_workers=True, drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False), dataset=_base_.youtube_vis_2019_val)

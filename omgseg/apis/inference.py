@@ -221,11 +221,10 @@ def vocabulary_override(model, vocabulary: Sequence[str]) -> Iterator[list[str]]
     if cfg is None:
         raise ValueError('vocabulary needs model.cfg (the config); build the model with '
                          'omgseg.apis.init_model.')
-    classifier = model.panoptic_head.classifier
     device = next(model.parameters()).device
     embeddings, _ = compute_class_embeddings(
         _text_encoder(cfg.model.backbone, device), list(vocabulary))
-    with classifier.temporary_embeddings(embeddings.to(device), list(vocabulary)):
+    with model.evaluation_setting(class_embeddings=embeddings, class_names=list(vocabulary)):
         yield list(vocabulary)
 
 
@@ -295,7 +294,7 @@ def segment_prompts(model, image, *, points=None, boxes=None,
     with override, torch.no_grad():
         data = _pack(model, img, pts, bxs, scale, keep_ratio)
         samples = model.predict(data['inputs'], data['data_samples'])
-        names = model.panoptic_head.classifier.class_names
+        names = model.scorer.class_names
     pred = samples[0].video_data_samples[0].pred_prompt_masks
     masks = pred.masks.cpu().numpy()
     labels, scores = pred.labels.cpu().tolist(), pred.scores.cpu().tolist()

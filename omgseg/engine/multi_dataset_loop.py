@@ -7,7 +7,7 @@ vocabulary. An *entry* holds all of that::
     dict(name='vipseg',                 # prefix of the entry's metric keys ('vipseg/VPQ')
          dataloader=dict(...),          # as val_dataloader
          evaluator=[dict(...)],         # as val_evaluator
-         test_cfg=dict(clip_size=2),    # optional: model.test_cfg keys for this entry only
+         test_cfg=dict(clips=dict(clip_size=2)),  # optional: model.test_cfg sections
          vocabulary='toy',              # optional: classify against this vocabulary's
          class_embed_path='x.pth')      #   text embeddings (the file's class names are checked)
 
@@ -27,7 +27,9 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import TestLoop, ValLoop
 from mmengine.runner.amp import autocast
 
+from omgseg.models.tasks import InferenceSettings
 from omgseg.registry import LOOPS
+from omgseg.vocab import load_class_embeddings, vocabulary_from
 
 _ENTRY_KEYS = {'name', 'dataloader', 'evaluator', 'test_cfg', 'vocabulary', 'class_embed_path'}
 
@@ -41,6 +43,10 @@ def _check_entry(entry: dict, where: str) -> dict:
     for key in ('name', 'dataloader', 'evaluator'):
         if key not in entry:
             raise KeyError(f'{where}: missing `{key}`.')
+    try:  # a typo in an entry's test_cfg fails when the loop is built, not after training
+        InferenceSettings.from_cfg(entry.get('test_cfg'))
+    except (KeyError, ValueError, TypeError) as err:
+        raise type(err)(f'{where}: {err.args[0] if err.args else err}') from None
     if ('vocabulary' in entry) != ('class_embed_path' in entry):
         raise KeyError(f'{where}: give `vocabulary` and `class_embed_path` together (the file '
                        f'is checked against the vocabulary\'s class names).')
@@ -50,34 +56,19 @@ def _check_entry(entry: dict, where: str) -> dict:
 @contextlib.contextmanager
 def evaluation_setting(model, *, test_cfg: dict | None = None, vocabulary=None,
                        class_embed_path: str | None = None) -> Iterator[None]:
-    """Inside the block, ``model`` uses ``test_cfg`` overrides and (optionally) classifies
-    against ``vocabulary`` with the text embeddings in ``class_embed_path``; restored after."""
-    from omgseg.datasets.metainfo import vocabulary_from
-    from omgseg.models.detectors.video_inference import DEFAULT_TEST_CFG
-    from omgseg.models.text.class_embeddings import load_class_embeddings
-
+    """Inside the block, ``model`` uses ``test_cfg`` section overrides and (optionally)
+    classifies against ``vocabulary`` with the text embeddings in ``class_embed_path``; the
+    model restores itself afterwards (:meth:`OMGSeg.evaluation_setting`)."""
     model = model.module if is_model_wrapper(model) else model
-    unknown = set(test_cfg or {}) - set(DEFAULT_TEST_CFG)
-    if unknown:
-        raise KeyError(f'unknown test_cfg key(s) {sorted(unknown)} in an evaluation entry; '
-                       f'known: {sorted(DEFAULT_TEST_CFG)}.')
-    saved_cfg, saved_things = dict(model.test_cfg), model.num_things
-    try:
-        model.test_cfg.update(test_cfg or {})
-        with contextlib.ExitStack() as stack:
-            if vocabulary is not None:
-                vocab = vocabulary_from(vocabulary)
-                embeddings, _ = load_class_embeddings(class_embed_path,
-                                                      expected_class_names=vocab['classes'])
-                device = next(model.parameters()).device
-                stack.enter_context(model.panoptic_head.classifier.temporary_embeddings(
-                    embeddings.to(device), list(vocab['classes'])))
-                model.num_things = len(vocab['thing_classes'])
-            yield
-    finally:
-        model.test_cfg.clear()
-        model.test_cfg.update(saved_cfg)
-        model.num_things = saved_things
+    vocab_args = {}
+    if vocabulary is not None:
+        vocab = vocabulary_from(vocabulary)
+        embeddings, _ = load_class_embeddings(class_embed_path,
+                                              expected_class_names=vocab['classes'])
+        vocab_args = dict(class_embeddings=embeddings, class_names=list(vocab['classes']),
+                          num_things=len(vocab['thing_classes']))
+    with model.evaluation_setting(test_cfg=test_cfg, **vocab_args):
+        yield
 
 
 def _table(name: str, metrics: dict) -> str:

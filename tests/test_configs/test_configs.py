@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
+from omgseg.models.tasks import InferenceSettings
 from omgseg.registry import MODELS
 from omgseg.structures import TASKS
 
@@ -30,6 +31,11 @@ def test_config_loads(path):
         for part in parts:
             part = part.get('dataset', part)          # RepeatDataset
             assert part.task in TASKS, part
+    # the model's and every evaluation entry's test settings are valid sections
+    InferenceSettings.from_cfg(cfg.model.get('test_cfg'))
+    for loop in ('val_cfg', 'test_cfg'):
+        for entry in cfg.get(loop, {}).get('extra', []):
+            InferenceSettings.from_cfg(cfg.model.get('test_cfg')).merged(entry.get('test_cfg'))
 
 
 def test_full_size_model_builds_offline_with_paper_counts():

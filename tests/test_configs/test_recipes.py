@@ -170,7 +170,7 @@ def test_cityscapes_and_coco_eval_settings():
     city = cfg_of(EVALS['cityscapes-panoptic'])
     assert dict(type='Resize', scale=(2048, 1024), keep_ratio=True) in \
         city.test_dataloader.dataset.pipeline
-    assert city.model.test_cfg.instance_on is False
+    assert city.model.test_cfg.objects.instance_on is False
     coco = cfg_of(EVALS['coco-panoptic'])
     metrics = [m.type for m in coco.test_evaluator]
     assert metrics == ['PanopticQualityMetric', 'CocoMaskAPMetric', 'SemanticIoUMetric']

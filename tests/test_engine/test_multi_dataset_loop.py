@@ -27,14 +27,15 @@ def test_evaluation_setting_swaps_and_restores(toy_root, tmp_path):
     model.panoptic_head.classifier.load()
     vocab = dict(thing_classes=['cat', 'kite'], stuff_classes=['sea'])
     path = _embeddings(tmp_path, toy_root, ['cat', 'kite', 'sea'], 2)
-    before = dict(model.test_cfg)
-    with evaluation_setting(model, test_cfg=dict(clip_size=7), vocabulary=vocab,
+    before = model.test_settings
+    with evaluation_setting(model, test_cfg=dict(clips=dict(clip_size=7)), vocabulary=vocab,
                             class_embed_path=str(path)):
-        assert model.test_cfg['clip_size'] == 7 and model.num_things == 2
+        assert model.test_settings.clips.clip_size == 7 and model.num_things == 2
+        assert model.test_settings.clips.clip_size_small == before.clips.clip_size_small
         assert model.panoptic_head.classifier.class_names == ['cat', 'kite', 'sea']
         logits = model.panoptic_head.classifier(torch.randn(2, 64))
         assert logits.shape == (2, 4)                        # 3 classes + void
-    assert model.test_cfg == before and model.num_things == 5
+    assert model.test_settings == before and model.num_things == 5
     assert model.panoptic_head.classifier(torch.randn(2, 64)).shape == (2, 9)
     with pytest.raises(ValueError, match='vocab.pth'):      # file made for other names
         with evaluation_setting(model, vocabulary=dict(thing_classes=['dog'],
@@ -42,9 +43,10 @@ def test_evaluation_setting_swaps_and_restores(toy_root, tmp_path):
                                 class_embed_path=str(path)):
             pass
     assert model.num_things == 5
-    with pytest.raises(KeyError, match='clip_sise'):
-        with evaluation_setting(model, test_cfg=dict(clip_sise=3)):
+    with pytest.raises(KeyError, match=r'test_cfg\.clips\.clip_sise'):
+        with evaluation_setting(model, test_cfg=dict(clips=dict(clip_sise=3))):
             pass
+    assert model.test_settings == before
 
 
 def test_loop_reports_every_entry_with_its_prefix(toy_root, tmp_path):
@@ -53,12 +55,12 @@ def test_loop_reports_every_entry_with_its_prefix(toy_root, tmp_path):
     cfg.val_cfg = dict(type='MultiDatasetValLoop', name='coco', extra=[
         dict(name='coco_no_instances', dataloader=cfg.val_dataloader,
              evaluator=[dict(type='PanopticQualityMetric')],
-             test_cfg=dict(instance_on=False))])
+             test_cfg=dict(objects=dict(instance_on=False)))])
     runner = Runner.from_cfg(cfg)
     metrics = runner.val()
     assert metrics['coco/panoptic/PQ'] == metrics['coco_no_instances/panoptic/PQ']
     assert {k.split('/')[0] for k in metrics} == {'coco', 'coco_no_instances'}
-    assert runner.model.test_cfg['instance_on'] is True      # restored after the entry
+    assert runner.model.test_settings.objects.instance_on is True    # restored after the entry
     log = next(tmp_path.glob('*/*.log')).read_text()
     assert 'results: coco_no_instances' in log
 
@@ -71,6 +73,11 @@ def test_loop_refuses_duplicate_names_and_unknown_keys(toy_root, tmp_path):
         Runner.from_cfg(cfg).val()
     cfg.val_cfg = dict(type='MultiDatasetValLoop', extra=[dict(entry, name='b', vocab='toy')])
     with pytest.raises(KeyError, match='vocab'):
+        Runner.from_cfg(cfg).val()
+    # a typo in an entry's test_cfg fails when the loop is built, before any evaluation
+    cfg.val_cfg = dict(type='MultiDatasetValLoop',
+                       extra=[dict(entry, name='b', test_cfg=dict(objects=dict(panoptic=1)))])
+    with pytest.raises(KeyError, match=r'val_cfg\.extra\[0\].*test_cfg\.objects\.panoptic'):
         Runner.from_cfg(cfg).val()
 
 

@@ -97,6 +97,8 @@ def child(args) -> dict:
 
     import omgseg.register  # noqa: F401
     from omgseg.datasets.toy.video import iter_video_frames, make_video_scene
+    from omgseg.models.tasks import ObjectQueryTask, output_resizer
+    from omgseg.models.tasks.clips import link_batch
     from omgseg.registry import MODELS
 
     init_default_scope('mmdet')
@@ -105,9 +107,10 @@ def child(args) -> dict:
     cfg = Config.fromfile(str(ROOT / args.config))
     cfg.model.backbone.pretrained = assets['clip']
     cfg.model.panoptic_head.class_embed_path = assets['emb']
-    cfg.model.test_cfg = dict(clip_size=5, clip_size_small=3, small_clip_thr=15,
-                              instance_on=False, semantic_on=False,
-                              mask_memory_mb=0 if args.mode == 'stream' else None)
+    cfg.model.test_cfg = dict(
+        clips=dict(clip_size=5, clip_size_small=3, small_clip_thr=15,
+                   mask_memory_mb=0 if args.mode == 'stream' else None),
+        objects=dict(instance_on=False, semantic_on=False))
     model = MODELS.build(cfg.model)
     model.init_weights()
     model = model.to(args.device).eval()
@@ -133,10 +136,10 @@ def child(args) -> dict:
         # the whole-video path: all frames decoded and normalised up front
         clip = torch.stack(list(frames(n)))[None].to(args.device)
         clip = model.data_preprocessor.normalize(clip)
-        linkers, pad = model._link_batch(clip)
-        from omgseg.models.detectors.video_inference import output_resizer
+        ctx, handler = model.task_context(), model.handlers[ObjectQueryTask]
+        linkers, pad = link_batch(ctx, handler.clips, clip)
         resize = output_resizer(meta, pad, True)
-        for index, out in model._frames_out(linkers[0], [resize] * n):
+        for index, out in handler.frames_out(ctx, linkers[0], [resize] * n):
             if index >= 0:
                 sink(index, out)
 

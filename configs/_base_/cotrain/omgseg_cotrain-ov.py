@@ -18,6 +18,8 @@ _base_ = [
 vocabulary = _base_.cotrain_ov_vocabulary
 class_embed_path = _base_.embed_dir + 'cotrain-ov.pth'
 model = dict(
+    # every training batch is padded to the 1280 x 736 crop, as the original's BatchFixedSizePad
+    data_preprocessor=dict(train_pad_size=_base_.coco_video_image_size[::-1]),
     panoptic_head=dict(num_things_classes=None, num_stuff_classes=None, vocabulary=vocabulary,
                        class_embed_path=class_embed_path,
                        # point / box prompts for the COCO-SAM (interactive) batches
@@ -72,17 +74,18 @@ cotrain_test_entries = [
          dataloader=dict(_eval_loader, dataset=_base_.cityscapes_panoptic_val),
          evaluator=_base_.cityscapes_panoptic_evaluator, vocabulary='cityscapes_panoptic',
          class_embed_path=_base_.embed_dir + 'cityscapes_panoptic.pth',
-         test_cfg=dict(instance_on=False, semantic_on=False)),
+         test_cfg=dict(objects=dict(instance_on=False, semantic_on=False))),
     dict(name='vipseg', dataloader=dict(_eval_loader, dataset=_base_.vipseg_val),
          evaluator=_base_.vipseg_evaluator, vocabulary='vipseg',
          class_embed_path=_base_.embed_dir + 'vipseg.pth',
-         test_cfg=dict(instance_on=False, clip_size=2, clip_size_small=3, small_clip_thr=15)),
+         test_cfg=dict(objects=dict(instance_on=False),
+                       clips=dict(clip_size=2, clip_size_small=3, small_clip_thr=15))),
     dict(name='youtube_vis_2019',
          dataloader=dict(_eval_loader, dataset=_base_.youtube_vis_2019_val),
          evaluator=_base_.youtube_vis_2019_evaluator, vocabulary='youtube_vis_2019',
          class_embed_path=_base_.embed_dir + 'youtube_vis_2019.pth',
-         test_cfg=dict(panoptic_on=False, semantic_on=False, instance_masks='rle', clip_size=5,
-                       clip_size_small=3, small_clip_thr=15)),
+         test_cfg=dict(objects=dict(panoptic_on=False, semantic_on=False, instance_masks='rle'),
+                       clips=dict(clip_size=5, clip_size_small=3, small_clip_thr=15))),
 ]
 test_cfg = dict(type='MultiDatasetTestLoop', name='coco_panoptic', extra=cotrain_test_entries,
                 vocabulary='coco_panoptic_ov',

@@ -21,7 +21,11 @@ class ClipDataPreprocessor(BaseDataPreprocessor):
         mean / std: per-channel statistics in 0-255 RGB (ImageNet's, as the original).
         bgr_to_rgb: images are loaded as BGR by mmcv; the CLIP backbone wants RGB.
         pad_size_divisor: pad H and W up to a multiple of this (32 = the coarsest stride).
-        pad_size: optional fixed (H, W) to pad every batch to (e.g. (736, 1280) in training).
+        train_pad_size: optional fixed (H, W) every *training* batch is padded to, as the
+            original's ``BatchFixedSizePad`` (736, 1280 for its co-training clips, 1024 x 1024
+            for LSJ images): positional encodings are normalised over, and losses sample
+            points from, the same padded canvas whatever the crop. Test batches are padded to
+            a multiple of ``pad_size_divisor`` only.
         seg_pad_value: fill of padded semantic pixels (void).
         non_blocking: asynchronous host-to-device copies.
         stream_frames: at test time, a single clip longer than this stays uint8 in host
@@ -31,7 +35,7 @@ class ClipDataPreprocessor(BaseDataPreprocessor):
 
     def __init__(self, *, mean: Sequence[float] = (123.675, 116.28, 103.53),
                  std: Sequence[float] = (58.395, 57.12, 57.375), bgr_to_rgb: bool = True,
-                 pad_size_divisor: int = 32, pad_size: Sequence[int] | None = None,
+                 pad_size_divisor: int = 32, train_pad_size: Sequence[int] | None = None,
                  seg_pad_value: int = IGNORE_INDEX, non_blocking: bool = False,
                  stream_frames: int = 8) -> None:
         super().__init__(non_blocking=non_blocking)
@@ -39,18 +43,25 @@ class ClipDataPreprocessor(BaseDataPreprocessor):
         self.register_buffer('std', torch.tensor(std).view(1, 3, 1, 1), persistent=False)
         self.bgr_to_rgb = bgr_to_rgb
         self.pad_size_divisor = pad_size_divisor
-        self.pad_size = tuple(pad_size) if pad_size is not None else None
+        if train_pad_size is not None and (len(train_pad_size) != 2
+                                           or min(int(v) for v in train_pad_size) < 1):
+            raise ValueError(f'data_preprocessor.train_pad_size must be (H, W), got '
+                             f'{train_pad_size!r}.')
+        self.train_pad_size = (tuple(int(v) for v in train_pad_size)
+                               if train_pad_size is not None else None)
         self.seg_pad_value = seg_pad_value
         self.stream_frames = stream_frames
 
-    def _batch_shape(self, clips: list[torch.Tensor]) -> tuple[int, int]:
+    def _batch_shape(self, clips: list[torch.Tensor], training: bool = False
+                     ) -> tuple[int, int]:
         h = max(c.shape[-2] for c in clips)
         w = max(c.shape[-1] for c in clips)
-        if self.pad_size is not None:
-            if h > self.pad_size[0] or w > self.pad_size[1]:
-                raise ValueError(f'an image of {h}x{w} exceeds pad_size {self.pad_size}; crop '
-                                 f'it in the pipeline or raise pad_size.')
-            h, w = self.pad_size
+        if training and self.train_pad_size is not None:
+            if h > self.train_pad_size[0] or w > self.train_pad_size[1]:
+                raise ValueError(f'a training image of {h}x{w} exceeds data_preprocessor.'
+                                 f'train_pad_size {self.train_pad_size} (H, W); crop it in the '
+                                 f'pipeline or raise train_pad_size.')
+            h, w = self.train_pad_size
         d = self.pad_size_divisor
         return math.ceil(h / d) * d, math.ceil(w / d) * d
 
@@ -80,7 +91,7 @@ class ClipDataPreprocessor(BaseDataPreprocessor):
         if len(num_frames) != 1:
             raise ValueError(f'clips of one batch must have the same number of frames, got '
                              f'{sorted(num_frames)}.')
-        hp, wp = self._batch_shape(clips)
+        hp, wp = self._batch_shape(clips, training)
         if not training and len(clips) == 1 and clips[0].shape[0] > self.stream_frames:
             inputs = clips[0][None]
             data = self.cast_data(dict(data_samples=data.get('data_samples')))

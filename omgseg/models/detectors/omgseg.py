@@ -1,33 +1,34 @@
-"""The OMG-Seg meta-architecture: backbone -> query decoder head -> task outputs."""
+"""The OMG-Seg meta-architecture: backbone -> query decoder head -> task handlers.
+
+The detector owns the shared network and nothing task-specific: each sample carries a ``task``
+and :data:`TASK_HANDLERS` names the handler (``omgseg.models.tasks``) that trains and predicts
+it. The model never looks at dataset names.
+"""
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 
 import torch
 from mmdet.models.detectors.base import BaseDetector
-from mmdet.structures.mask import mask2bbox
-from mmengine.structures import InstanceData, PixelData
 
-from omgseg.models.task_modules import clip_targets
+from omgseg.models.tasks import (ClassScorer, InteractiveTask, ObjectQueryTask, TaskContext,
+                                 InferenceSettings, VOSTask)
 from omgseg.registry import MODELS
-from omgseg.structures import (TASK_INSTANCE, TASK_INTERACTIVE, TASK_PANOPTIC, TASK_SEMANTIC,
-                               TASK_VOS, TASKS)
+from omgseg.structures import TASK_PANOPTIC, TASKS
 
-from .open_vocab_mixin import OpenVocabMixin
-from .prompt_mixin import PromptMixin
-from .video_inference import (DEFAULT_TEST_CFG, VideoInferenceMixin, first_frame_objects,
-                              output_resizer)
-
-# How each task builds its training targets from a sample; the model never looks at dataset
-# names, only at the ``task`` a sample carries.
-_TARGETS = {
-    TASK_PANOPTIC: dict(use_stuff=True),
-    TASK_SEMANTIC: dict(use_stuff=True),
-    TASK_INSTANCE: dict(use_stuff=False),
+# task group -> how its handler is made from the test settings
+_HANDLER_FACTORIES = {
+    ObjectQueryTask: lambda s: ObjectQueryTask(objects=s.objects, clips=s.clips),
+    InteractiveTask: lambda s: InteractiveTask(settings=s.interactive),
+    VOSTask: lambda s: VOSTask(vos=s.vos, clips=s.clips),
 }
-
+# every task a sample may carry -> the handler class serving it
+TASK_HANDLERS = {task: kind for kind in _HANDLER_FACTORIES for task in kind.tasks}
 
 
 @MODELS.register_module()
-class OMGSeg(PromptMixin, VideoInferenceMixin, OpenVocabMixin, BaseDetector):
+class OMGSeg(BaseDetector):
     """One model for every segmentation task; inputs are always clips ``(B, T, 3, H, W)``.
 
     Args:
@@ -35,8 +36,8 @@ class OMGSeg(PromptMixin, VideoInferenceMixin, OpenVocabMixin, BaseDetector):
         panoptic_head: :class:`OMGQueryHead` config.
         criterion: :class:`OMGCriterion` config (``num_classes`` is filled in).
         data_preprocessor: :class:`ClipDataPreprocessor` config.
-        test_cfg: outputs, thresholds, video clip planning and open-vocabulary fusion (see
-            ``DEFAULT_TEST_CFG`` in video_inference.py and open_vocab_mixin.py).
+        test_cfg: test settings by section (``objects``, ``clips``, ``vos``, ``interactive``,
+            ``open_vocab``; see :mod:`omgseg.models.tasks.settings`), checked here.
         train_cfg: unused, kept for mmdet's interface.
         init_cfg: mmengine init config.
     """
@@ -52,122 +53,131 @@ class OMGSeg(PromptMixin, VideoInferenceMixin, OpenVocabMixin, BaseDetector):
         self.panoptic_head = MODELS.build(dict(panoptic_head,
                                                in_channels=self.backbone.out_channels,
                                                clip_dim=self.backbone.clip_dim))
-        self.num_things = self.panoptic_head.num_things_classes
-        self.num_classes = self.panoptic_head.num_classes
         self.criterion = MODELS.build(dict(criterion or dict(type='OMGCriterion'),
-                                           num_classes=self.num_classes))
-        unknown = set(test_cfg or {}) - set(DEFAULT_TEST_CFG)
-        if unknown:
-            raise KeyError(f'unknown model.test_cfg key(s) {sorted(unknown)}; known: '
-                           f'{sorted(DEFAULT_TEST_CFG)}.')
-        self.test_cfg = dict(DEFAULT_TEST_CFG, **(test_cfg or {}))
-        self.open_vocab_settings()  # a bad test_cfg.open_vocab fails at build time
+                                           num_classes=self.panoptic_head.num_classes))
         self.train_cfg = train_cfg
+        self._configure(InferenceSettings.from_cfg(test_cfg),
+                        self.panoptic_head.num_things_classes)
+
+    def _configure(self, settings: InferenceSettings, num_things: int) -> None:
+        """Make the handlers and the class scorer for ``settings`` and a vocabulary whose
+        first ``num_things`` classes are things."""
+        self.test_settings = settings
+        self.handlers = {kind: make(settings) for kind, make in _HANDLER_FACTORIES.items()}
+        self.scorer = ClassScorer(classifier=self.panoptic_head.classifier, clip=self.backbone,
+                                  num_things=num_things, open_vocab=settings.open_vocab)
+
+    @property
+    def num_things(self) -> int:
+        """Thing classes of the vocabulary in use (things come first)."""
+        return self.scorer.num_things
+
+    @property
+    def num_classes(self) -> int:
+        """Classes of the vocabulary in use."""
+        return self.panoptic_head.classifier.num_classes
+
+    @contextlib.contextmanager
+    def evaluation_setting(self, *, test_cfg: dict | None = None,
+                           class_embeddings: torch.Tensor | None = None,
+                           class_names: list[str] | None = None,
+                           num_things: int | None = None) -> Iterator[None]:
+        """Inside the block, use ``test_cfg`` sections merged over the current settings and,
+        optionally, another vocabulary; everything is restored afterwards.
+
+        Args:
+            test_cfg: sections to override (checked like ``model.test_cfg``).
+            class_embeddings: (K, P, D) unit-norm text prototypes of the vocabulary.
+            class_names: its K class names, things first.
+            num_things: thing classes of that vocabulary (all K when ``None``).
+        """
+        if (class_embeddings is None) != (class_names is None):
+            raise ValueError('evaluation_setting: give class_embeddings and class_names '
+                             'together.')
+        saved = (self.test_settings, self.num_things)
+        settings = self.test_settings.merged(test_cfg)
+        try:
+            with contextlib.ExitStack() as stack:
+                things = saved[1]
+                if class_embeddings is not None:
+                    device = next(self.parameters()).device
+                    stack.enter_context(self.panoptic_head.classifier.temporary_embeddings(
+                        class_embeddings.to(device), list(class_names)))
+                    things = len(class_names) if num_things is None else num_things
+                self._configure(settings, things)
+                yield
+        finally:
+            self._configure(*saved)
 
     # -- features --------------------------------------------------------------------------
     def extract_feat(self, inputs: torch.Tensor) -> list[torch.Tensor]:
-        """Args: inputs (B, T, 3, H, W). Returns 4 maps (B*T, C_i, H/s_i, W/s_i)."""
+        """Args: inputs (B, T, 3, H, W) normalised float, or uint8 streamed from host memory.
+        Returns 4 maps (B*T, C_i, H/s_i, W/s_i)."""
         if inputs.dim() != 5:
             raise ValueError(f'OMGSeg expects clips (B, T, 3, H, W), got {tuple(inputs.shape)}; '
                              f'use ClipDataPreprocessor.')
+        if inputs.dtype == torch.uint8:
+            inputs = self.data_preprocessor.normalize(inputs)
         return list(self.backbone(inputs.flatten(0, 1)))
+
+    def task_context(self) -> TaskContext:
+        """The shared network and class scoring as the task handlers use them."""
+        return TaskContext(features=self.extract_feat, head=self.panoptic_head,
+                           criterion=self.criterion, scorer=self.scorer)
 
     def _forward(self, inputs: torch.Tensor, data_samples=None) -> list[dict]:
         return self.panoptic_head(self.extract_feat(inputs), inputs.shape[1])
 
-    # -- training --------------------------------------------------------------------------
+    def _handler(self, data_samples: list, mode: str):
+        """The one handler serving every sample of the batch."""
+        tasks = {s.metainfo.get('task') for s in data_samples}
+        unknown = tasks - set(TASK_HANDLERS)
+        if unknown:
+            raise ValueError(f'task(s) {sorted(map(str, unknown))} are not known to OMGSeg; '
+                             f'samples must carry one of {list(TASKS)} (PackClipInputs(task=)).')
+        kinds = {TASK_HANDLERS[t] for t in tasks}
+        if len(kinds) > 1:
+            raise ValueError(f'a {mode} batch mixes tasks {sorted(tasks)} served by different '
+                             f'handlers (object queries, prompts, VOS); use train_dataloader.'
+                             f"batch_sampler=dict(type='TaskBatchSampler') in training and "
+                             f'evaluate them separately.')
+        return self.handlers[kinds.pop()]
+
+    # -- training and inference ------------------------------------------------------------
     def loss(self, inputs: torch.Tensor, data_samples: list) -> dict[str, torch.Tensor]:
         """Args: inputs (B, T, 3, H, W); data_samples: B ``TrackDataSample``s with a ``task``."""
-        tasks = {s.metainfo.get('task') for s in data_samples}
-        trainable = set(_TARGETS) | {TASK_INTERACTIVE}
-        unknown = tasks - trainable
-        if unknown:
-            known = [t for t in TASKS if t in trainable]
-            raise ValueError(f'task(s) {sorted(map(str, unknown))} cannot be trained by OMGSeg '
-                             f'yet; samples must carry one of {known}.')
-        if TASK_INTERACTIVE in tasks:
-            if len(tasks) > 1:
-                raise ValueError('a batch mixes interactive (prompted) samples with object-query '
-                                 "samples; use train_dataloader.batch_sampler=dict(type="
-                                 "'TaskBatchSampler').")
-            return self.prompt_loss(inputs, data_samples)
-        preds = self._forward(inputs)
-        shape = tuple(inputs.shape[-2:])
-        targets = [clip_targets(list(s.video_data_samples), self.num_things, self.num_classes,
-                                shape, inputs.device, **_TARGETS[s.metainfo['task']])
-                   for s in data_samples]
-        losses = self.criterion(preds, targets)
-        zero = self.prompt_zero_loss()
-        if zero is not None:
-            losses['loss_mask'] = losses['loss_mask'] + zero
-        return losses
+        return self._handler(data_samples, 'training').loss(self.task_context(), inputs,
+                                                            data_samples)
 
-    # -- inference -------------------------------------------------------------------------
     @torch.no_grad()
     def predict(self, inputs: torch.Tensor, data_samples: list, rescale: bool = True) -> list:
         """Attach predictions to every frame of every clip (images are clips of one frame).
 
-        Per frame: ``pred_panoptic_seg`` (segment ids, 0 = void, with ``segments_info`` in its
-        metainfo; a thing's id is its query + 1, the same object in every frame),
-        ``pred_sem_seg`` and ``pred_instances`` (video-level scores and labels, this frame's
-        masks as bool ``masks`` or as ``masks_rle`` when ``test_cfg.instance_masks='rle'``).
-        Interactive samples get ``pred_prompt_masks`` per frame (one mask per prompt, see
-        :meth:`PromptMixin.predict_prompts`). Samples whose task is ``vos`` get
-        ``pred_vos_seg`` per frame instead: object ids (0 = background) following the first
-        frame's ``gt_instances`` (``instances_ids``).
-        Per clip: ``pred_track_instances`` (``scores``, ``labels``, ``instances_id`` and, with
-        RLE masks, ``masks_rle``: N lists of T RLEs).
+        Per frame, by task: object queries give ``pred_panoptic_seg`` (segment ids, 0 = void,
+        with ``segments_info`` in its metainfo; a thing's id is its query + 1, the same object
+        in every frame), ``pred_sem_seg`` and ``pred_instances`` (video-level scores and
+        labels, this frame's masks as bool ``masks`` or as ``masks_rle``), and per clip
+        ``pred_track_instances`` (``scores``, ``labels``, ``instances_id`` and, with RLE masks,
+        ``masks_rle``: N lists of T RLEs). Interactive samples get ``pred_prompt_masks`` (one
+        mask per prompt); ``vos`` samples get ``pred_vos_seg``: object ids (0 = background)
+        following the first frame's ``gt_instances``.
 
         Args:
             inputs: (B, T, 3, H, W) normalised float, or (1, T, 3, H, W) uint8 for a long
                 video streamed clip by clip (see ClipDataPreprocessor).
             data_samples: B ``TrackDataSample``s with T frames each.
         """
-        tasks = {s.metainfo.get('task') for s in data_samples}
-        if TASK_INTERACTIVE in tasks:
-            if len(tasks) > 1:
-                raise ValueError('a test batch mixes interactive samples with others; test them '
-                                 'separately.')
-            return self.predict_prompts(inputs, data_samples, rescale)
-        linkers, pad = self._link_batch(inputs)
-        for linker, sample in zip(linkers, data_samples):
-            frames = list(sample.video_data_samples)
-            resizers = [output_resizer(f.metainfo, pad, rescale) for f in frames]
-            if sample.metainfo.get('task') == TASK_VOS:
-                objects, ids = first_frame_objects(frames[0], rescale)
-                for t, seg in self._vos_frames_out(linker, resizers, objects, ids):
-                    frames[t].pred_vos_seg = PixelData(sem_seg=seg[None])
-                continue
-            inst_masks = []
-            for t, out in self._frames_out(linker, resizers):
-                if t < 0:
-                    self._attach_instances(sample, frames, out, inst_masks)
-                    continue
-                if 'panoptic' in out:
-                    ids, info = out['panoptic']
-                    frames[t].pred_panoptic_seg = PixelData(sem_seg=ids[None],
-                                                            metainfo=dict(segments_info=info))
-                if 'semantic' in out:
-                    frames[t].pred_sem_seg = PixelData(sem_seg=out['semantic'][None])
-                if 'instance_masks' in out:
-                    inst_masks.append(out['instance_masks'])
-        return data_samples
+        return self._handler(data_samples, 'test').predict(self.task_context(), inputs,
+                                                           data_samples, rescale)
 
-    def _attach_instances(self, sample, frames: list, result: dict, masks: list) -> None:
-        if not result:
-            return
-        rle = self.test_cfg['instance_masks'] == 'rle'
-        base = dict(scores=result['scores'], labels=result['labels'],
-                    instances_id=result['queries'])
-        for frame, frame_masks in zip(frames, masks):
-            inst = InstanceData(**base)
-            if rle:
-                inst.masks_rle = frame_masks
-            else:
-                inst.masks = frame_masks
-                inst.bboxes = mask2bbox(frame_masks)
-            frame.pred_instances = inst
-        track = InstanceData(**base)
-        if rle:
-            track.masks_rle = [list(per_query) for per_query in zip(*masks)]
-        sample.pred_track_instances = track
+    @torch.no_grad()
+    def predict_video(self, frames: Iterable[torch.Tensor], *, num_frames: int, meta: dict,
+                      sink: Callable[[int, dict], None], rescale: bool = True) -> dict:
+        """Stream a video of any length through the object queries without holding its
+        frames; see :meth:`ObjectQueryTask.predict_video`."""
+        return self.handlers[TASK_HANDLERS[TASK_PANOPTIC]].predict_video(
+            self.task_context(), frames, num_frames=num_frames, meta=meta, sink=sink,
+            rescale=rescale)
+
+
+__all__ = ['OMGSeg', 'TASK_HANDLERS']

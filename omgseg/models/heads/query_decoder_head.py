@@ -124,6 +124,41 @@ class OMGQueryHead(BaseModule):
             if isinstance(m, nn.Conv2d):
                 caffe2_xavier_init(m, bias=0)
 
+    def encode_prompts(self, boxes: torch.Tensor, kinds: torch.Tensor,
+                       shapes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Prompts as decoder queries.
+
+        Args:
+            boxes: (B, P, 4) xyxy pixels of the unpadded images.
+            kinds: (B, P) prompt kinds.
+            shapes: (B, 2) image (h, w).
+
+        Returns:
+            content and positional queries (B, P, C) each and the self-attention mask
+            (B * nH, P, P), True = not attended, that leaves each prompt only itself.
+        """
+        if self.prompt_encoder is None:
+            raise ValueError('interactive samples need model.panoptic_head.prompt_encoder '
+                             "(e.g. dict(type='PromptEncoder')).")
+        return self.prompt_encoder(boxes, kinds, shapes, self.num_heads)
+
+    def unused_parameters_term(self, *, prompted: bool) -> torch.Tensor | None:
+        """0 x the parameters a batch does not use, so that DDP sees every parameter take part
+        whichever batch kind (object queries or prompts) a rank draws.
+
+        Args:
+            prompted: the batch decodes prompts (the learned object queries are unused);
+                otherwise it decodes the object queries (the prompt encoder is unused).
+
+        Returns:
+            a zero scalar in the graph, or ``None`` when nothing is unused.
+        """
+        if prompted:
+            return (self.query_feat.weight.sum() + self.query_embed.weight.sum()) * 0.0
+        if self.prompt_encoder is None:
+            return None
+        return sum(p.sum() for p in self.prompt_encoder.parameters()) * 0.0
+
     def _prediction(self, query: torch.Tensor, mask_features: torch.Tensor,
                     attn_size: tuple[int, int]) -> dict[str, torch.Tensor]:
         """Predictions from the current queries.

@@ -36,7 +36,7 @@ def match_objects(proposals: torch.Tensor, objects: torch.Tensor) -> torch.Tenso
                          f'masks {tuple(objects.shape[-2:])} differ in size.')
     if len(objects) > len(proposals):
         raise ValueError(f'{len(objects)} first-frame objects but only {len(proposals)} '
-                         f'proposals; raise test_cfg.num_proposals.')
+                         f'proposals; raise test_cfg.vos.num_proposals.')
     p = proposals.flatten(1).float()
     o = objects.flatten(1).float()
     inter = o @ p.T                                                        # (N, k)

@@ -9,7 +9,7 @@ from omgseg.models.inference import (MaskStore, TubeLinker, encode_rles, link_qu
                                      plan_clips, video_split)
 from omgseg.registry import MODELS
 from tests.conftest import toy_cfg
-from tests.test_models.test_omgseg_model import make_batch
+from tests.batches import make_batch
 
 
 def test_video_split_spreads_the_remainder_over_the_last_clips():
@@ -99,7 +99,7 @@ def test_encode_rles_marks_empty_masks_none():
 def video_model(toy_root):
     cfg = toy_cfg(toy_root)
     cfg.model.backbone.frozen = True
-    cfg.model.test_cfg = dict(clip_size=3, clip_size_small=2, small_clip_thr=6)
+    cfg.model.test_cfg = dict(clips=dict(clip_size=3, clip_size_small=2, small_clip_thr=6))
     m = MODELS.build(cfg.model)
     m.init_weights()
     return m.eval()
@@ -112,8 +112,11 @@ def _outputs(samples):
 
 def test_unknown_test_cfg_key_is_named(toy_root):
     cfg = toy_cfg(toy_root)
-    cfg.model.test_cfg = dict(clip_sise=3)
-    with pytest.raises(KeyError, match='clip_sise'):
+    cfg.model.test_cfg = dict(clips=dict(clip_sise=3))
+    with pytest.raises(KeyError, match=r'test_cfg\.clips\.clip_sise'):
+        MODELS.build(cfg.model)
+    cfg.model.test_cfg = dict(clip_size=3)          # the old flat layout names the section
+    with pytest.raises(KeyError, match=r'test_cfg\.clip_size -> test_cfg\.clips\.clip_size'):
         MODELS.build(cfg.model)
 
 
@@ -130,11 +133,10 @@ def test_streamed_uint8_video_equals_in_memory_video(video_model):
     pre.stream_frames = 4
     data = pre(batch, training=False)
     assert data['inputs'].dtype == torch.uint8
-    video_model.test_cfg['mask_memory_mb'] = 0      # and spill every clip to disk
-    try:
-        out_samples = video_model.predict(data['inputs'], data['data_samples'])
+    try:                                            # and spill every clip to disk
+        with video_model.evaluation_setting(test_cfg=dict(clips=dict(mask_memory_mb=0))):
+            out_samples = video_model.predict(data['inputs'], data['data_samples'])
     finally:
-        video_model.test_cfg['mask_memory_mb'] = 2048
         pre.stream_frames = 8
     got = _outputs(out_samples)
     for (a_ids, a_info, a_sem), (b_ids, b_info, b_sem) in zip(ref[0], got[0]):
@@ -183,11 +185,9 @@ def test_rle_instances_for_videos(video_model):
     torch.manual_seed(5)
     batch = make_batch(1, 4, size=(64, 96))
     data = video_model.data_preprocessor(batch, training=False)
-    video_model.test_cfg['instance_masks'] = 'rle'
-    try:
+    with video_model.evaluation_setting(test_cfg=dict(objects=dict(instance_masks='rle'))):
         sample = video_model.predict(data['inputs'], data['data_samples'])[0]
-    finally:
-        video_model.test_cfg['instance_masks'] = 'bitmap'
+    assert video_model.test_settings.objects.instance_masks == 'bitmap'     # restored
     track = sample.pred_track_instances
     n = len(track.scores)
     head = video_model.panoptic_head

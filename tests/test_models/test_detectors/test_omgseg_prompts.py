@@ -8,7 +8,7 @@ from mmengine.structures import InstanceData
 
 from omgseg.registry import MODELS, TRANSFORMS
 from tests.conftest import toy_cfg
-from tests.test_models.test_omgseg_model import make_batch
+from tests.batches import make_batch
 
 
 @pytest.fixture(scope='module')

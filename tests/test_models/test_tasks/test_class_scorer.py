@@ -6,13 +6,15 @@ import torch.nn.functional as F
 from mmengine.structures import InstanceData
 
 from omgseg.datasets.metainfo import vocabulary_from
-from omgseg.models.detectors.open_vocab_mixin import parse_open_vocab_cfg
+from omgseg.models.tasks import ClassScorer, parse_open_vocab_cfg
+from omgseg.models.tasks.clips import clip_outputs, link_batch
+from omgseg.models.tasks.interactive import batch_prompts
 from omgseg.models.layers import mask_pool
 from omgseg.models.postprocess import fuse_open_vocab, seen_classes
 from omgseg.models.text import save_class_embeddings
 from omgseg.registry import MODELS
 from tests.conftest import toy_cfg
-from tests.test_models.test_omgseg_model import make_batch
+from tests.batches import make_batch
 
 
 def _reference(query, clip, seen, has_mask, alpha, beta):
@@ -199,7 +201,7 @@ def _ov_cfg(root):
 def ov_model(ov_root):
     cfg = _ov_cfg(ov_root)
     cfg.model.panoptic_head.prompt_encoder = dict(type='PromptEncoder')
-    cfg.model.test_cfg = dict(clip_size=3, clip_size_small=2, small_clip_thr=6,
+    cfg.model.test_cfg = dict(clips=dict(clip_size=3, clip_size_small=2, small_clip_thr=6),
                               open_vocab=OPEN_VOCAB)
     torch.manual_seed(0)  # module fixtures run before the per-test seed
     m = MODELS.build(cfg.model)
@@ -208,18 +210,9 @@ def ov_model(ov_root):
     return m.eval()
 
 
-class _plain:
-    """Run a block with ``test_cfg.open_vocab = None``."""
-
-    def __init__(self, model):
-        self.model = model
-
-    def __enter__(self):
-        self.saved = self.model.test_cfg['open_vocab']
-        self.model.test_cfg['open_vocab'] = None
-
-    def __exit__(self, *exc):
-        self.model.test_cfg['open_vocab'] = self.saved
+def _plain(model):
+    """Run a block without open-vocabulary fusion."""
+    return model.evaluation_setting(test_cfg=dict(open_vocab=None))
 
 
 def _clip_logits_by_hand(model, inputs, mask):
@@ -243,14 +236,14 @@ def test_model_fuses_clip_logits(ov_model, frames):
     torch.manual_seed(10 + frames)
     inputs = model.data_preprocessor(make_batch(2, frames), training=False)['inputs']
     with _plain(model):
-        plain = model.clip_outputs(inputs)
-    fused = model.clip_outputs(inputs)
+        plain = clip_outputs(model.task_context(), inputs)
+    fused = clip_outputs(model.task_context(), inputs)
     # without open_vocab the clip's logits are the decoder's own, untouched
     assert torch.equal(plain['cls'], model._forward(inputs)[-1]['cls'])
     for key in ('obj', 'query', 'mask'):
         assert torch.equal(plain[key], fused[key])
     clip_logits, has_mask = _clip_logits_by_hand(model, inputs, plain['mask'])
-    assert torch.equal(model.open_vocab_seen(), torch.tensor(TOY_SEEN))
+    assert torch.equal(model.scorer.seen(), torch.tensor(TOY_SEEN))
     expected = fuse_open_vocab(plain['cls'], clip_logits, torch.tensor(TOY_SEEN), has_mask,
                                alpha=0.4, beta=0.8)
     torch.testing.assert_close(fused['cls'], expected, atol=1e-5, rtol=0)
@@ -264,9 +257,10 @@ def test_predict_uses_fused_logits_for_images_and_videos(ov_model):
     model = ov_model
     torch.manual_seed(20)
     image = model.data_preprocessor(make_batch(1, 1), training=False)
-    linkers, _ = model._link_batch(image['inputs'])
+    ctx = model.task_context()
+    linkers, _ = link_batch(ctx, model.test_settings.clips, image['inputs'])
     torch.testing.assert_close(linkers[0].video_logits()[0],
-                               model.clip_outputs(image['inputs'])['cls'][0])
+                               clip_outputs(ctx, image['inputs'])['cls'][0])
     batch = make_batch(1, 3)
     frames = batch['inputs'][0]
     video = model.data_preprocessor(batch, training=False)
@@ -297,7 +291,8 @@ def test_prompt_labels_come_from_fused_logits(ov_model):
     pred = model.predict(inputs, samples)[0].video_data_samples[0].pred_prompt_masks
     head = model.panoptic_head
     feats = model.extract_feat(inputs)
-    (content, positional, attn), _ = model._encode_prompts(samples, inputs.device)
+    boxes, kinds, shapes, _ = batch_prompts(samples, inputs.device)
+    content, positional, attn = head.encode_prompts(boxes, kinds, shapes)
     last = head(feats, 1, queries=(content, positional), self_attn_mask=attn)[-1]
     clip_logits, has_mask = _clip_logits_by_hand(model, inputs, last['mask'])
     assert has_mask.all()
@@ -311,18 +306,20 @@ def test_prompt_labels_come_from_fused_logits(ov_model):
 
 def test_seen_mask_follows_a_vocabulary_swap_and_needs_class_names(ov_model):
     classifier = ov_model.panoptic_head.classifier
-    saved = dict(class_embed=classifier.class_embed, num_classes=classifier.num_classes,
-                 _class_names=classifier._class_names, sidecar=classifier.sidecar,
-                 expected_class_names=classifier.expected_class_names)
+    assert ov_model.scorer.seen().tolist() == TOY_SEEN
+    protos = classifier.class_embed[:-1]
+    with ov_model.evaluation_setting(class_embeddings=protos[[6, 4, 0]],
+                                     class_names=['Sky', 'puppy,dog', 'person_or_human']):
+        assert ov_model.scorer.seen().tolist() == [True, False, True]
+        assert ov_model.num_things == 3 and ov_model.num_classes == 3
+    assert ov_model.scorer.seen().tolist() == TOY_SEEN and ov_model.num_classes == 8
+    # prototypes without class names (e.g. swapped in by hand) cannot be told seen or unseen
+    scorer = ClassScorer(classifier=classifier, clip=None, num_things=5,
+                         open_vocab=ov_model.test_settings.open_vocab)
+    saved = classifier._class_names
+    classifier._class_names = None
     try:
-        assert ov_model.open_vocab_seen().tolist() == TOY_SEEN
-        protos = classifier.class_embed[:-1]
-        classifier.set_embeddings(protos[[6, 4, 0]], ['Sky', 'puppy,dog', 'person_or_human'])
-        assert ov_model.open_vocab_seen().tolist() == [True, False, True]
-        classifier._class_names = None
         with pytest.raises(ValueError, match='fusion needs the class names'):
-            ov_model.open_vocab_seen()
+            scorer.seen()
     finally:
-        for name, value in saved.items():
-            setattr(classifier, name, value)
-    assert ov_model.open_vocab_seen().tolist() == TOY_SEEN
+        classifier._class_names = saved

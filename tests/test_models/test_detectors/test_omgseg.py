@@ -1,13 +1,10 @@
 """The toy-config model (the real architecture, shrunk): shapes for T = 1 and T = 2, losses with
 and without ground truth, and inference outputs."""
-import numpy as np
 import pytest
 import torch
-from mmdet.structures import DetDataSample, TrackDataSample
-from mmengine.structures import InstanceData, PixelData
 
 from omgseg.registry import MODELS
-from omgseg.structures import IGNORE_INDEX
+from tests.batches import make_batch
 from tests.conftest import toy_cfg
 
 
@@ -18,35 +15,6 @@ def model(toy_root):
     m = MODELS.build(cfg.model)
     m.init_weights()
     return m
-
-
-def make_batch(batch: int, frames: int, size=(64, 96), with_gt=True, task='panoptic'):
-    """A batch of clips: two things linked across frames and one stuff class."""
-    h, w = size
-    inputs, samples = [], []
-    for _ in range(batch):
-        inputs.append(torch.randint(0, 255, (frames, 3, h, w), dtype=torch.uint8))
-        track = TrackDataSample()
-        frame_samples = []
-        for t in range(frames):
-            s = DetDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w), frame_id=t))
-            masks = np.zeros((2, h, w), np.uint8)
-            masks[0, 5 + t:20 + t, 5:30] = 1
-            masks[1, 30:60, 40:90] = 1
-            n = 2 if with_gt else 0
-            s.gt_instances = InstanceData(labels=torch.tensor([0, 3])[:n],
-                                          masks=torch.from_numpy(masks[:n]).bool(),
-                                          instances_ids=torch.tensor([11, 12])[:n])
-            sem = torch.full((1, h, w), IGNORE_INDEX, dtype=torch.long)
-            if with_gt:
-                sem[0, :, :] = 6
-                sem[0, 30:60, 40:90] = 3
-            s.gt_sem_seg = PixelData(sem_seg=sem)
-            frame_samples.append(s)
-        track.video_data_samples = frame_samples
-        track.set_metainfo(dict(task=task))
-        samples.append(track)
-    return dict(inputs=inputs, data_samples=samples)
 
 
 @pytest.mark.parametrize('frames', [1, 2])
@@ -94,8 +62,15 @@ def test_losses_on_empty_ground_truth(model):
 
 
 def test_unknown_task_is_a_clear_error(model):
+    data = model.data_preprocessor(make_batch(1, 1, task='no_such_task'), training=True)
+    with pytest.raises(ValueError, match="'no_such_task'.*not known"):
+        model.loss(data['inputs'], data['data_samples'])
+    # an interactive sample reaches the interactive handler, which needs prompts
     data = model.data_preprocessor(make_batch(1, 1, task='interactive'), training=True)
-    with pytest.raises(ValueError, match='interactive'):
+    with pytest.raises(ValueError, match='interactive sample carries no prompts'):
+        model.loss(data['inputs'], data['data_samples'])
+    data = model.data_preprocessor(make_batch(1, 1, task='vos'), training=True)
+    with pytest.raises(ValueError, match="'vos' cannot be trained"):
         model.loss(data['inputs'], data['data_samples'])
 
 

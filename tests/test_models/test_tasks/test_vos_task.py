@@ -1,14 +1,12 @@
 """Video object segmentation from tube proposals: selection, first-frame matching, painting,
-and the model's vos route."""
-from types import SimpleNamespace
-
+the VOS handler on its own, and the model's vos route."""
 import pytest
 import torch
 
-from omgseg.models.detectors.video_inference import VideoInferenceMixin
 from omgseg.models.inference import MaskStore, TubeLinker
 from omgseg.models.inference.vos import match_objects, paint_objects, select_proposals
-from tests.test_models.test_omgseg_model import make_batch
+from omgseg.models.tasks import ClipSettings, VOSSettings, VOSTask
+from tests.batches import make_batch
 
 
 def _masks(*boxes, size=(6, 8)):
@@ -29,7 +27,7 @@ def test_match_objects_maximises_total_iou():
     objects = _masks((0, 6, 4, 8), (0, 6, 0, 3))
     # object 0 = right half -> proposal 1 (IoU 1); object 1 = left 3 columns -> proposal 0
     assert match_objects(proposals, objects).tolist() == [1, 0]
-    with pytest.raises(ValueError, match='raise test_cfg.num_proposals'):
+    with pytest.raises(ValueError, match='raise test_cfg.vos.num_proposals'):
         match_objects(proposals[:1], objects)
     with pytest.raises(ValueError, match='differ in size'):
         match_objects(proposals, objects[:, :3])
@@ -60,10 +58,9 @@ def test_vos_frames_follow_the_matched_tubes():
     linker.add_clip(cls=torch.zeros(q, 3), obj=obj, query=query, mask=mask)
     swap = torch.tensor([2, 1, 0, 3])                        # the next clip lists them swapped
     linker.add_clip(cls=torch.zeros(q, 3), obj=obj[swap], query=query[swap], mask=mask[swap])
-    fake = SimpleNamespace(test_cfg=dict(num_proposals=2))
+    task = VOSTask(vos=VOSSettings(num_proposals=2), clips=ClipSettings())
     objects = torch.stack([right, left])
-    out = dict(VideoInferenceMixin._vos_frames_out(fake, linker, [lambda x: x] * 4, objects,
-                                                   torch.tensor([5, 7])))
+    out = dict(task._frames_out(linker, [lambda x: x] * 4, objects, torch.tensor([5, 7])))
     assert sorted(out) == [0, 1, 2, 3]
     for t in range(4):
         assert torch.all(out[t][left] == 7) and torch.all(out[t][right] == 5)
@@ -73,7 +70,8 @@ def test_model_vos_route(toy_root):
     from omgseg.registry import MODELS
     from tests.conftest import toy_cfg
     cfg = toy_cfg(toy_root)
-    cfg.model.test_cfg = dict(num_proposals=5, clip_size=2, clip_size_small=2)
+    cfg.model.test_cfg = dict(vos=dict(num_proposals=5),
+                              clips=dict(clip_size=2, clip_size_small=2))
     model = MODELS.build(cfg.model)
     model.init_weights()
     model.eval()

@@ -27,7 +27,7 @@ def _worker(rank: int, cfg_path: str, port: int, out_dir: str) -> None:
     from torch.nn.parallel import DistributedDataParallel as DDP
 
     from omgseg.registry import MODELS
-    from tests.test_models.test_omgseg_model import make_batch
+    from tests.batches import make_batch
     init_default_scope('mmdet')
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(cfg_path).model)

@@ -1,0 +1,100 @@
+"""The video object segmentation task (DAVIS 2017 semi-supervised).
+
+The model is not prompted with the first-frame masks: its linked object-query tubes are
+proposals; the ``vos.num_proposals`` most object-like are matched to the first-frame objects
+(:mod:`omgseg.models.inference.vos`) and each object then follows its tube through the video.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import torch
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+
+from omgseg.models.inference import TubeLinker
+from omgseg.models.inference.vos import match_objects, paint_objects, select_proposals
+from omgseg.structures import TASK_VOS
+
+from .clips import link_batch, output_resizer
+from .context import TaskContext
+from .settings import ClipSettings, VOSSettings
+
+
+def first_frame_objects(frame, rescale: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first frame's ground-truth objects at output resolution.
+
+    Args:
+        frame: the first ``DetDataSample`` of a clip, with ``gt_instances`` (``masks`` padded
+            by the data preprocessor, ``instances_ids``).
+
+    Returns:
+        masks (N, H, W) bool and object ids (N,) long; N = 0 gives an empty result.
+    """
+    if 'gt_instances' not in frame or 'instances_ids' not in frame.gt_instances:
+        raise ValueError('a vos sample needs the first frame\'s objects as gt_instances with '
+                         'instances_ids (load its annotation, e.g. LoadDAVISAnnotations).')
+    inst = frame.gt_instances
+    masks = inst.masks
+    if hasattr(masks, 'to_tensor'):
+        masks = masks.to_tensor(dtype=torch.bool, device=inst.instances_ids.device)
+    img_h, img_w = frame.metainfo['img_shape'][:2]
+    masks = masks.bool()[:, :img_h, :img_w].float()
+    if rescale and len(masks):
+        masks = F.interpolate(masks[None], size=tuple(frame.metainfo['ori_shape'][:2]),
+                              mode='nearest')[0]
+    return masks > 0.5, inst.instances_ids.long()
+
+
+class VOSTask:
+    """Handler of samples whose task is ``vos`` (inference only).
+
+    Args:
+        vos: proposal count.
+        clips: how videos are cut into clips.
+    """
+
+    tasks = (TASK_VOS,)
+
+    def __init__(self, *, vos: VOSSettings, clips: ClipSettings) -> None:
+        self.vos = vos
+        self.clips = clips
+
+    def loss(self, ctx: TaskContext, inputs: torch.Tensor, data_samples: list) -> dict:
+        raise ValueError("task 'vos' cannot be trained: OMG-Seg learns VOS from object-query "
+                         'and interactive training; give training samples another task.')
+
+    def _frames_out(self, linker: TubeLinker, resizers: list[Callable],
+                    objects: torch.Tensor, object_ids: torch.Tensor
+                    ) -> Iterator[tuple[int, torch.Tensor]]:
+        """Yield ``(frame index, (H, W) object-id map)``: the top proposals are matched to the
+        first-frame ``objects`` (N, H, W) bool at output resolution, then followed."""
+        _, obj = linker.video_logits()
+        props = select_proposals(obj, self.vos.num_proposals)
+        assignment = None
+        for t, low in linker.store.frames(obj.device):
+            masks = resizers[t](low[props].float()) > 0
+            if assignment is None:
+                assignment = match_objects(masks, objects.to(masks.device))
+            yield t, paint_objects(masks, assignment, object_ids)
+
+    def predict(self, ctx: TaskContext, inputs: torch.Tensor, data_samples: list,
+                rescale: bool = True) -> list:
+        """Attach ``pred_vos_seg`` to every frame: object ids (0 = background) following the
+        first frame's ``gt_instances`` (``instances_ids``).
+
+        Args:
+            inputs: (B, T, 3, H, W) normalised float or uint8.
+            data_samples: B ``TrackDataSample``s with T frames each.
+        """
+        linkers, pad = link_batch(ctx, self.clips, inputs)
+        for linker, sample in zip(linkers, data_samples):
+            frames = list(sample.video_data_samples)
+            resizers = [output_resizer(f.metainfo, pad, rescale) for f in frames]
+            objects, ids = first_frame_objects(frames[0], rescale)
+            for t, seg in self._frames_out(linker, resizers, objects, ids):
+                frames[t].pred_vos_seg = PixelData(sem_seg=seg[None])
+        return data_samples
+
+
+__all__ = ['VOSTask', 'first_frame_objects']
