@@ -27,7 +27,10 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import TestLoop, ValLoop
 from mmengine.runner.amp import autocast
 
+from omgseg.models.detectors.video_inference import DEFAULT_TEST_CFG
 from omgseg.registry import LOOPS
+from omgseg.vocab import vocabulary_from
+from omgseg.vocab.embedding_file import load_class_embeddings
 
 _ENTRY_KEYS = {'name', 'dataloader', 'evaluator', 'test_cfg', 'vocabulary', 'class_embed_path'}
 
@@ -52,10 +55,6 @@ def evaluation_setting(model, *, test_cfg: dict | None = None, vocabulary=None,
                        class_embed_path: str | None = None) -> Iterator[None]:
     """Inside the block, ``model`` uses ``test_cfg`` overrides and (optionally) classifies
     against ``vocabulary`` with the text embeddings in ``class_embed_path``; restored after."""
-    from omgseg.datasets.metainfo import vocabulary_from
-    from omgseg.models.detectors.video_inference import DEFAULT_TEST_CFG
-    from omgseg.models.text.class_embeddings import load_class_embeddings
-
     model = model.module if is_model_wrapper(model) else model
     unknown = set(test_cfg or {}) - set(DEFAULT_TEST_CFG)
     if unknown:

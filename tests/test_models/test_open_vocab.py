@@ -5,12 +5,12 @@ import torch
 import torch.nn.functional as F
 from mmengine.structures import InstanceData
 
-from omgseg.datasets.metainfo import vocabulary_from
 from omgseg.models.detectors.open_vocab_mixin import parse_open_vocab_cfg
 from omgseg.models.layers import mask_pool
 from omgseg.models.postprocess import fuse_open_vocab, seen_classes
-from omgseg.models.text import save_class_embeddings
 from omgseg.registry import MODELS
+from omgseg.vocab import vocabulary_from
+from omgseg.vocab.embedding_file import save_class_embeddings
 from tests.conftest import toy_cfg
 from tests.test_models.test_omgseg_model import make_batch
 

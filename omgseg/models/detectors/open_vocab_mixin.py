@@ -22,6 +22,7 @@ import torch
 from omgseg.models.layers import mask_pool
 from omgseg.models.postprocess.open_vocab import (clip_resolution_masks, fuse_open_vocab,
                                                  seen_classes)
+from omgseg.vocab import vocabulary_from
 
 OPEN_VOCAB_DEFAULTS = dict(train_vocabulary=None, alpha=0.4, beta=0.8)
 
@@ -69,8 +70,6 @@ def parse_open_vocab_cfg(cfg: Mapping | None) -> OpenVocabSettings | None:
         raise ValueError("test_cfg.open_vocab.train_vocabulary is required: the vocabulary the "
                          "model was trained on, e.g. 'coco_panoptic' or dict(merge=[...]); it "
                          'decides which test classes count as seen.')
-    # datasets import model code; resolve lazily so importing the model stays acyclic
-    from omgseg.datasets.metainfo import vocabulary_from
     try:
         vocab = vocabulary_from(spec)
     except (KeyError, ValueError, TypeError) as err:
