@@ -10,7 +10,8 @@ imports none of them. Roles, one per module:
 * ``embedding_file``: the class-embedding file format (``.pth`` tensor + ``.json`` sidecar).
 
 Everything here except ``embedding_file`` is pure Python / numpy, so importing
-``omgseg.vocab`` does not load torch; import the file format from
+``omgseg.vocab`` does not load torch (only the ``'coco_panoptic'`` vocabulary, taken from
+mmdet's COCO list, loads mmdet when it is requested); import the file format from
 ``omgseg.vocab.embedding_file``.
 """
 from .merge import NO_CLASS, merge_vocabularies
