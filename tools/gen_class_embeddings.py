@@ -4,7 +4,7 @@
         [--device cpu] [--batch-size 256] [--cfg-options KEY=VALUE ...]
 
 The vocabulary is the config's top-level ``vocabulary`` (a dict with ``classes``, optional
-``thing_classes``/``stuff_classes``, or a name in ``omgseg.datasets.metainfo``) or, without
+``thing_classes``/``stuff_classes``, or a name in ``omgseg.vocab``) or, without
 one, the metainfo of ``cfg.<split>_dataloader.dataset`` (built with ``lazy_init=True``: no
 annotation is read).
 The CLIP model is ``cfg.model.backbone`` (``model_name``/``model_cfg``/``pretrained``). Writes
@@ -90,16 +90,16 @@ def read_vocabulary(cfg, split: str = 'train') -> dict[str, Any]:
     """The config's ``vocabulary`` or the metainfo of ``cfg.<split>_dataloader.dataset``.
 
     ``vocabulary`` is a dict (``classes``, optional ``thing_classes``/``stuff_classes``), the
-    name of a vocabulary in ``omgseg.datasets.metainfo``, or ``dict(merge=[name or dict, ...])``
+    name of a vocabulary in ``omgseg.vocab``, or ``dict(merge=[name or dict, ...])``
     (their merged vocabulary, as a ``JointDataset`` of those datasets has).
     """
     vocab = cfg.get('vocabulary')
     if isinstance(vocab, str):
-        from omgseg.datasets.metainfo import get_vocabulary
+        from omgseg.vocab import get_vocabulary
         return vocabulary_from_meta(get_vocabulary(vocab), f'vocabulary {vocab!r} named by '
                                     f'{cfg.filename}')
     if vocab is not None and ('merge' in vocab or 'base' in vocab):
-        from omgseg.datasets.metainfo import vocabulary_from
+        from omgseg.vocab import vocabulary_from
         return vocabulary_from_meta(vocabulary_from(_plain(vocab)),
                                     f'config `vocabulary` {_plain(vocab)} of {cfg.filename}')
     if vocab is not None:
@@ -173,8 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     from mmengine.config import Config
 
     _import_project()
-    from omgseg.models.text import VILD_TEMPLATES, compute_class_embeddings, \
-        save_class_embeddings
+    from omgseg.models.text import compute_class_embeddings
+    from omgseg.vocab import VILD_TEMPLATES
+    from omgseg.vocab.embedding_file import save_class_embeddings
 
     cfg = Config.fromfile(args.config)
     if args.cfg_options:

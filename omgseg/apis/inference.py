@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from omgseg.models.prompts.sampling import BOX, point_boxes
+from omgseg.structures.prompts import BOX, point_boxes
 
 __all__ = ['init_model', 'segment_prompts', 'pipeline_resize', 'vocabulary_override']
 

@@ -6,10 +6,9 @@ import copy
 
 from mmengine.dataset import BaseDataset
 
-from omgseg.datasets.metainfo import vocabulary_from
-from omgseg.models.text.vocabulary import normalize_class_name
 from omgseg.registry import TRANSFORMS
 from omgseg.structures import TASKS
+from omgseg.vocab import normalize_class_name, vocabulary_from
 
 
 def match_category(name: str, classes: tuple[str, ...]) -> int | None:
@@ -27,7 +26,7 @@ class VocabularyDataset(BaseDataset):
     """mmengine ``BaseDataset`` with ``vocabulary`` and ``task`` in its metainfo.
 
     Args:
-        vocabulary: name in ``omgseg.datasets.metainfo`` or a dict of thing/stuff classes.
+        vocabulary: name in ``omgseg.vocab`` or a dict of thing/stuff classes.
         task: stamped on every sample (the model routes on it).
         default_prefix: ``data_prefix`` when none is given.
         Other arguments as mmengine's ``BaseDataset``.

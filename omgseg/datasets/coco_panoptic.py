@@ -20,7 +20,7 @@ class OMGCocoPanopticDataset(VocabularyDataset):
         ann_file: panoptic json (``annotations/panoptic_val2017.json``).
         data_root: prefix of relative paths.
         data_prefix: ``img`` folder and ``seg`` folder of panoptic PNGs.
-        vocabulary: name in ``omgseg.datasets.metainfo`` or a dict of thing/stuff classes;
+        vocabulary: name in ``omgseg.vocab`` or a dict of thing/stuff classes;
             json categories are mapped to its labels by name (things first).
         task: stamped on every sample (the model routes on it).
         filter_cfg: ``filter_empty_gt`` drops images without segments (training).

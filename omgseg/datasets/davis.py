@@ -4,47 +4,15 @@ from __future__ import annotations
 import os
 import os.path as osp
 
-import numpy as np
 from PIL import Image
 
 from omgseg.registry import DATASETS
 from omgseg.structures import TASK_VOS
 
 from .base import VocabularyDataset
+from .davis_format import DAVIS_VOID, mask_object_ids, read_davis_mask
 
-DAVIS_VOID = 255  # "don't care" pixels in DAVIS masks; never an object
 _IMG_EXTS = ('.jpg', '.jpeg', '.png')
-_INDEX_MODES = ('P', 'L')
-
-
-def read_davis_mask(path: str) -> np.ndarray:
-    """(H, W) uint8 object indices of a DAVIS annotation (0 background, k object k, 255 void).
-
-    The indices are the stored palette indices, never the colours.
-
-    Raises:
-        FileNotFoundError: the file does not exist.
-        ValueError: it cannot be decoded, or it is not an indexed / grey-level PNG.
-    """
-    try:
-        with Image.open(path) as im:
-            if im.mode not in _INDEX_MODES:
-                raise ValueError(
-                    f'DAVIS annotation {path} has image mode {im.mode!r}; annotations must be '
-                    f'indexed (palette, mode "P") PNGs whose pixel values are object indices. '
-                    f'Save the index map, not its colours.')
-            return np.asarray(im, dtype=np.uint8)
-    except FileNotFoundError as err:
-        raise FileNotFoundError(f'DAVIS annotation {path} does not exist.') from err
-    except OSError as err:
-        raise ValueError(f'DAVIS annotation {path} cannot be decoded ({err}); replace the '
-                         f'file.') from err
-
-
-def mask_object_ids(mask: np.ndarray) -> list[int]:
-    """Sorted object indices present in an index map (background and void left out)."""
-    values = np.unique(mask)
-    return [int(v) for v in values if v != 0 and v != DAVIS_VOID]
 
 
 def _stems(folder: str, exts: tuple[str, ...]) -> dict[str, str]:
@@ -150,4 +118,4 @@ class OMGDAVISDataset(VocabularyDataset):
         return data_list
 
 
-__all__ = ['OMGDAVISDataset', 'read_davis_mask', 'mask_object_ids', 'DAVIS_VOID']
+__all__ = ['OMGDAVISDataset']

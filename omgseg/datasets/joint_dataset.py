@@ -1,7 +1,7 @@
 """Several datasets with different vocabularies trained as one (OMG-Seg's ``ConcatOVDataset``).
 
 The joint vocabulary is the merge of the sub-datasets' vocabularies
-(``omgseg.datasets.metainfo.merge``); every packed sample's labels are rewritten from its
+(``omgseg.vocab.merge``); every packed sample's labels are rewritten from its
 dataset's local labels to merged labels with one table lookup per tensor.
 """
 from __future__ import annotations
@@ -15,10 +15,9 @@ from mmdet.structures import TrackDataSample
 from mmengine.dataset import BaseDataset, ConcatDataset
 from torch.utils.data import ConcatDataset as _TorchConcatDataset
 
-from omgseg.datasets.metainfo import vocabulary_from
-from omgseg.datasets.metainfo.merge import NO_CLASS, merge_vocabularies
 from omgseg.registry import DATASETS
 from omgseg.structures import CLASS_AGNOSTIC_TASKS, IGNORE_INDEX, TASKS
+from omgseg.vocab import NO_CLASS, merge_vocabularies, vocabulary_from
 
 # Errors a sub-dataset raises for missing / unreadable data; re-raised naming the dataset.
 _DATA_ERRORS = (FileNotFoundError, NotADirectoryError, ValueError, KeyError)

@@ -8,12 +8,12 @@ import os.path as osp
 from PIL import Image
 from mmengine.logging import print_log
 
-from omgseg.datasets.metainfo import vocabulary_from
 from omgseg.datasets.base import VocabularyDataset
 from omgseg.datasets.vipseg_cache import CACHE_DIRNAME, load_or_build
 from omgseg.datasets.vipseg_format import classify_value, label_lookup
 from omgseg.registry import DATASETS
 from omgseg.structures import TASK_PANOPTIC
+from omgseg.vocab import vocabulary_from
 
 IMG_EXTS = ('.jpg', '.jpeg', '.png')
 

@@ -29,7 +29,7 @@ class OMGYouTubeVISDataset(VocabularyDataset):
 
     Args:
         ann_file: COCO-video json (``annotations/youtube_vis_2019_train.json``).
-        vocabulary: name in ``omgseg.datasets.metainfo`` or a dict; json categories are mapped
+        vocabulary: name in ``omgseg.vocab`` or a dict; json categories are mapped
             to its thing labels by name.
         data_prefix: ``img`` folder holding ``<video>/<frame>.jpg``.
         task: stamped on every sample (the model routes on it).

@@ -29,7 +29,8 @@ from mmengine.runner.amp import autocast
 
 from omgseg.models.tasks import InferenceSettings
 from omgseg.registry import LOOPS
-from omgseg.vocab import load_class_embeddings, vocabulary_from
+from omgseg.vocab import vocabulary_from
+from omgseg.vocab.embedding_file import load_class_embeddings
 
 _ENTRY_KEYS = {'name', 'dataloader', 'evaluator', 'test_cfg', 'vocabulary', 'class_embed_path'}
 

@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from omgseg.datasets.metainfo import merged_vocabulary, vocabulary_from
-from omgseg.models.text.vocabulary import normalize_class_name
+from omgseg.vocab import merged_vocabulary, normalize_class_name, vocabulary_from
 
 ROOT = Path(__file__).resolve().parents[2]
 OMG = ROOT / 'configs' / 'omgseg'

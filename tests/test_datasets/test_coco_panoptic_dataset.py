@@ -115,7 +115,7 @@ def test_open_vocabulary_names_map_by_json_id(tmp_path):
     import json
 
     from omgseg.datasets.coco_panoptic import OMGCocoPanopticDataset
-    from omgseg.datasets.metainfo import get_vocabulary
+    from omgseg.vocab import get_vocabulary
     vocab = get_vocabulary('coco_panoptic_ov')
     cats = [dict(id=1, name='person', isthing=1), dict(id=112, name='door-stuff', isthing=0)]
     ann = dict(images=[dict(id=5, file_name='5.jpg', height=4, width=4)],

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from omgseg.datasets.davis import OMGDAVISDataset, read_davis_mask
-from omgseg.datasets.toy import (DAVIS_INDEX_OFFSET, DAVIS_PALETTE, davis_index_mask,
-                                 davis_object_indices, davis_scenes, generate_toy_davis,
-                                 iter_video_frames, render, video_scene_seed)
+from omgseg.datasets.davis import OMGDAVISDataset
+from omgseg.datasets.davis_format import DAVIS_PALETTE, read_davis_mask
+from omgseg.datasets.toy import (DAVIS_INDEX_OFFSET, davis_index_mask, davis_object_indices,
+                                 davis_scenes, generate_toy_davis, iter_video_frames, render,
+                                 video_scene_seed)
 from omgseg.datasets.transforms import LoadDAVISAnnotations
 from omgseg.structures import IGNORE_INDEX
 

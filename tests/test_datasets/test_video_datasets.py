@@ -14,13 +14,13 @@ import torch
 from PIL import Image
 
 from omgseg.datasets import vipseg_cache
-from omgseg.datasets.metainfo import get_vocabulary
 from omgseg.datasets.toy import NUM_THINGS, VIPSEG_RAW_CLASS_IDS
 from omgseg.datasets.vipseg import OMGVIPSegDataset
 from omgseg.datasets.vipseg_format import encode_panomask
 from omgseg.datasets.youtube_vis import OMGYouTubeVISDataset
 from omgseg.models.task_modules.targets import clip_targets
 from omgseg.structures import IGNORE_INDEX
+from omgseg.vocab import get_vocabulary
 
 H, W = 24, 32
 

@@ -6,8 +6,9 @@ import torch
 from mmdet.models.layers import coordinate_to_encoding
 from mmengine.config import Config
 
-from omgseg.models.prompts import PromptEncoder, point_boxes
+from omgseg.models.prompts import PromptEncoder
 from omgseg.registry import MODELS
+from omgseg.structures.prompts import point_boxes
 from tests.conftest import TOY_CONFIG
 
 C = 16

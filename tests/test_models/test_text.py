@@ -1,17 +1,15 @@
-"""Vocabulary rule, text encoder, class-embedding files and the text-embedding classifier."""
+"""Text encoder and the text-embedding classifier (the names and file format: tests/test_vocab)."""
 from __future__ import annotations
-
-import json
 
 import pytest
 import torch
 import torch.nn.functional as F
 
 from omgseg.models.backbones.clip_factory import TINY_CLIP_CFG
-from omgseg.models.text import (VILD_TEMPLATES, CLIPTextEncoder, TextEmbeddingClassifier,
-                                compute_class_embeddings, load_class_embeddings,
-                                normalize_class_name, save_class_embeddings, sidecar_path)
+from omgseg.models.text import CLIPTextEncoder, TextEmbeddingClassifier, compute_class_embeddings
 from omgseg.registry import MODELS
+from omgseg.vocab import VILD_TEMPLATES, normalize_class_name
+from omgseg.vocab.embedding_file import save_class_embeddings
 
 NAMES = ['person,child,girl', 'handrail_or_fence', 'sky', 'tv remote/remote control']
 D = TINY_CLIP_CFG['embed_dim']
@@ -32,33 +30,6 @@ def _save(path, emb, names=NAMES, **kw):
     synonyms = [normalize_class_name(n) for n in names]
     return save_class_embeddings(path, emb, names, synonyms=synonyms, clip_model=None,
                                  clip_pretrained=None, templates=VILD_TEMPLATES, **kw)
-
-
-# --- vocabulary -------------------------------------------------------------------------------
-@pytest.mark.parametrize('name,expected', [
-    ('handrail_or_fence', ['handrail', 'fence']),
-    ('person,child,girl', ['person', 'child', 'girl']),
-    ('tv remote/remote control', ['tv remote', 'remote control']),
-    ('Traffic_Light', ['traffic light']),
-    ('wall-other-merged', ['wall-other-merged']),
-    (' a , b,a,, B ', ['a', 'b']),
-    ('rock_or_stone/ROCK', ['rock', 'stone']),
-])
-def test_normalize_class_name(name, expected):
-    assert normalize_class_name(name) == expected
-
-
-@pytest.mark.parametrize('bad', ['', ' , / '])
-def test_normalize_class_name_empty(bad):
-    with pytest.raises(ValueError, match='no synonym'):
-        normalize_class_name(bad)
-
-
-def test_vild_templates():
-    assert len(VILD_TEMPLATES) == 14 and len(set(VILD_TEMPLATES)) == 14
-    assert VILD_TEMPLATES[0] == 'a photo of a {}.'
-    assert VILD_TEMPLATES[-1] == 'There is a large {} in the scene.'
-    assert all(t.count('{}') == 1 for t in VILD_TEMPLATES)
 
 
 # --- text encoder -----------------------------------------------------------------------------
@@ -112,52 +83,6 @@ def test_class_embeddings_deterministic_and_chunks(encoder, class_emb, monkeypat
     assert sum(sizes) == num_prompts and all(0 < s <= 10 for s in sizes)
     assert len(sizes) == -(-num_prompts // 10)
     torch.testing.assert_close(chunked, emb, atol=1e-5, rtol=0)
-
-
-# --- files ------------------------------------------------------------------------------------
-def test_save_load_roundtrip(tmp_path, class_emb):
-    emb, synonyms = class_emb
-    path = str(tmp_path / 'sub' / 'vocab.pth')
-    _save(path, emb, num_things=2, num_stuff=2)
-    raw = torch.load(path, weights_only=True)
-    assert type(raw) is torch.Tensor and raw.dtype == torch.float32 and torch.equal(raw, emb)
-    loaded, meta = load_class_embeddings(path, expected_class_names=NAMES)
-    assert torch.equal(loaded, emb)
-    assert meta['class_names'] == NAMES and meta['synonyms'] == synonyms
-    assert (meta['num_things'], meta['num_stuff'], meta['embed_dim']) == (2, 2, D)
-    assert meta['clip_model'] == 'custom cfg' and meta['templates'] == list(VILD_TEMPLATES)
-    assert meta['format_version'] == 1
-
-
-def test_load_errors(tmp_path, class_emb):
-    emb, _ = class_emb
-    path = str(tmp_path / 'vocab.pth')
-    with pytest.raises(FileNotFoundError, match=r'vocab\.pth.*gen_class_embeddings\.py'):
-        load_class_embeddings(path)
-    _save(path, emb)
-    # Names: wrong count, then wrong names (with label indices).
-    with pytest.raises(ValueError, match=r'(?s)vocab\.pth.*4 classes, 3 are expected.*'
-                                         r'only in the file.*gen_class_embeddings'):
-        load_class_embeddings(path, expected_class_names=NAMES[:3])
-    wrong = NAMES[:1] + ['fence', 'sky', 'tv']
-    with pytest.raises(ValueError, match=r"(?s)label 1: file 'handrail_or_fence' != "
-                                         r"expected 'fence'.*label 3"):
-        load_class_embeddings(path, expected_class_names=wrong)
-    # Sidecar out of sync with the tensor.
-    meta = json.load(open(sidecar_path(path)))
-    json.dump(dict(meta, class_names=NAMES[:3]), open(sidecar_path(path), 'w'))
-    with pytest.raises(ValueError, match=r'vocab\.pth.*out of sync'):
-        load_class_embeddings(path)
-    json.dump(meta, open(sidecar_path(path), 'w'))
-    # Vectors that are not unit norm.
-    torch.save(emb * 2, path)
-    with pytest.raises(ValueError, match=r'vocab\.pth.*unit norm.*gen_class_embeddings'):
-        load_class_embeddings(path)
-    # Missing sidecar.
-    torch.save(emb, path)
-    (tmp_path / 'vocab.json').unlink()
-    with pytest.raises(FileNotFoundError, match=r'vocab\.json.*gen_class_embeddings'):
-        load_class_embeddings(path)
 
 
 # --- classifier -------------------------------------------------------------------------------

@@ -13,12 +13,12 @@ from mmengine.config import Config
 from PIL import Image
 
 from omgseg.datasets.base import match_category
-from omgseg.datasets.metainfo import get_vocabulary
-from omgseg.datasets.metainfo.image_classes import (ADE20K_INSTANCE_TO_SEMANTIC,
-                                                    ADE20K_SEMANTIC_IDS, ADE20K_THINGS)
 from omgseg.datasets.toy.ade_writer import generate_toy_ade20k
 from omgseg.evaluation.functional.files import read_id_png
 from omgseg.registry import DATASETS
+from omgseg.vocab import get_vocabulary
+from omgseg.vocab.lists.image import (ADE20K_INSTANCE_TO_SEMANTIC, ADE20K_SEMANTIC_IDS,
+                                      ADE20K_THINGS)
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / 'tools' / 'dataset_converters'

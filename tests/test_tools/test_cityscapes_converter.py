@@ -11,10 +11,10 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
-from omgseg.datasets.metainfo import get_vocabulary
 from omgseg.datasets.toy.cityscapes_writer import generate_toy_cityscapes
 from omgseg.evaluation.functional.files import read_id_png
 from omgseg.registry import DATASETS
+from omgseg.vocab import get_vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / 'tools' / 'dataset_converters' / 'cityscapes.py'

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from omgseg.datasets.davis_format import DAVIS_PALETTE
 from tests.test_evaluation.test_davis_jf import SEQ_A, SEQ_B
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +27,7 @@ EXPECTED = {'J-Mean': 7 / 9, 'J-Recall': 8 / 9, 'J-Decay': 1 / 3, 'F-Mean': 8 / 
 def save_palette_png(arr, path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     img = Image.fromarray(np.asarray(arr, dtype=np.uint8), mode='P')
-    img.putpalette(eval_davis.voc_palette().flatten().tolist())
+    img.putpalette(DAVIS_PALETTE.flatten().tolist())
     img.save(path)
 
 
@@ -85,7 +86,7 @@ def test_cli_subprocess_parallel_matches(tmp_path):
 
 def test_rgb_results_map_through_palette(tmp_path):
     _, results = write_layout(tmp_path)
-    pal = eval_davis.voc_palette()
+    pal = DAVIS_PALETTE
     assert pal[1].tolist() == [128, 0, 0] and pal[2].tolist() == [0, 128, 0]
     for seq, (_, pred) in {'a': SEQ_A, 'b': SEQ_B}.items():
         for t, frame in enumerate(pred, 1):

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 import torch
 from mmdet.registry import DATASETS
+from mmengine.config import Config
 from mmengine.dataset import BaseDataset
 
 from omgseg.models.backbones.clip_factory import TINY_CLIP_CFG
-from omgseg.models.text import (VILD_TEMPLATES, CLIPTextEncoder, TextEmbeddingClassifier,
-                                compute_class_embeddings, load_class_embeddings)
+from omgseg.models.text import CLIPTextEncoder, TextEmbeddingClassifier, compute_class_embeddings
+from omgseg.vocab import VILD_TEMPLATES, get_vocabulary
+from omgseg.vocab.embedding_file import load_class_embeddings
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = ['person,child,girl', 'handrail_or_fence', 'sky', 'tv remote/remote control']
@@ -171,3 +173,15 @@ def test_entry_vocabulary_of_the_cotrain_config(toy_root, tmp_path):
         select_entry(cfg, 'nope')
     with pytest.raises(ValueError, match='has no `vocabulary`'):
         select_entry(cfg, 'davis')
+
+
+def test_gen_class_embeddings_reads_a_merged_vocabulary(tmp_path):
+    path = tmp_path / 'cfg.py'
+    path.write_text("vocabulary = dict(merge=['toy', dict(thing_classes=['cat'], "
+                    "stuff_classes=['sea'])])\n")
+    vocab = _load_tool().read_vocabulary(Config.fromfile(str(path)))
+    toy = get_vocabulary('toy')
+    assert vocab['classes'] == list(toy['thing_classes'] + ('cat',) + toy['stuff_classes'] +
+                                    ('sea',))
+    assert (vocab['num_things'], vocab['num_stuff']) == (len(toy['thing_classes']) + 1,
+                                                         len(toy['stuff_classes']) + 1)

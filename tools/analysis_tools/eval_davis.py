@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from omgseg.datasets.davis_format import DAVIS_PALETTE
 from omgseg.evaluation.functional.files import write_metrics
 from omgseg.evaluation.functional.davis import (
     BOUND_TH,
@@ -36,16 +37,6 @@ from omgseg.evaluation.functional.davis import (
     evaluate_semisupervised,
     format_davis_table,
 )
-
-
-def voc_palette() -> np.ndarray:
-    """``(256, 3)`` uint8 DAVIS / PASCAL VOC palette: bits of the index spread over R, G, B."""
-    index = np.arange(256)
-    palette = np.zeros((256, 3), dtype=np.int64)
-    for bit in range(8):
-        for channel in range(3):
-            palette[:, channel] |= ((index >> (3 * bit + channel)) & 1) << (7 - bit)
-    return palette.astype(np.uint8)
 
 
 def read_index_png(path: str, what: str) -> np.ndarray:
@@ -60,7 +51,7 @@ def read_index_png(path: str, what: str) -> np.ndarray:
     if arr.ndim == 3 and arr.shape[-1] in (3, 4):
         rgb = arr[..., :3].astype(np.int64)
         codes = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
-        pal = voc_palette().astype(np.int64)
+        pal = DAVIS_PALETTE.astype(np.int64)
         pal_codes = (pal[:, 0] << 16) | (pal[:, 1] << 8) | pal[:, 2]
         lookup = dict(zip(pal_codes.tolist(), range(256)))
         uniq, inverse = np.unique(codes, return_inverse=True)

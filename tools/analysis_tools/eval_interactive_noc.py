@@ -42,10 +42,10 @@ import numpy as np
 from omgseg.evaluation.functional.interactive import (
     DEFAULT_NOC_THRESHOLDS,
     interactive_summary,
-    interior_point,
     mask_iou,
     next_click,
 )
+from omgseg.structures.mask_geometry import interior_point
 
 Click = tuple[int, int, bool]
 
@@ -146,7 +146,7 @@ class ModelClicker:
         from mmengine.dataset import pseudo_collate
         from mmengine.structures import InstanceData
 
-        from omgseg.models.prompts.sampling import BOX, point_boxes
+        from omgseg.structures.prompts import BOX, point_boxes
         flat = [c for clicks in objects for c in clicks]
         points = torch.tensor([self._to_input(x, y) for x, y, _ in flat], dtype=torch.float32)
         frame = self.data['data_samples'].video_data_samples[0]

@@ -40,12 +40,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from omgseg.datasets.metainfo.image_classes import (ADE20K_INSTANCE_TO_SEMANTIC,
-                                                    ADE20K_SEMANTIC_IDS, ADE20K_STUFF,
-                                                    ADE20K_THINGS)
 from omgseg.evaluation.functional import id2rgb
 from omgseg.utils.conversion import (ConversionError, convert_panoptic_split, run_cli,
                                      segment_box)
+from omgseg.vocab.lists.image import (ADE20K_INSTANCE_TO_SEMANTIC, ADE20K_SEMANTIC_IDS,
+                                      ADE20K_STUFF, ADE20K_THINGS)
 
 CLASSES = tuple(n for _, n in ADE20K_THINGS + ADE20K_STUFF)
 NUM_THINGS = len(ADE20K_THINGS)

@@ -33,12 +33,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from omgseg.datasets.metainfo.image_classes import (CITYSCAPES_LABEL_IDS,
-                                                    CITYSCAPES_STUFF_CLASSES,
-                                                    CITYSCAPES_THING_CLASSES)
 from omgseg.evaluation.functional import id2rgb
 from omgseg.utils.conversion import (ConversionError, convert_panoptic_split, run_cli,
                                      segment_box)
+from omgseg.vocab.lists.image import (CITYSCAPES_LABEL_IDS, CITYSCAPES_STUFF_CLASSES,
+                                      CITYSCAPES_THING_CLASSES)
 
 CLASSES = CITYSCAPES_THING_CLASSES + CITYSCAPES_STUFF_CLASSES
 NUM_THINGS = len(CITYSCAPES_THING_CLASSES)

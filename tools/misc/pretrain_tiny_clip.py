@@ -195,8 +195,8 @@ def pretrain(clip, tokenizer, pooled, labels, *, steps: int, batch_segments: int
     import torch
     from torch import nn
 
-    from omgseg.datasets.toy import CLASSES
-    from omgseg.models.text import VILD_TEMPLATES
+    from omgseg.vocab import VILD_TEMPLATES
+    from omgseg.vocab.lists.toy import CLASSES
 
     # The projection the backbone applies in project_pooled: timm norm head, then CLIP's MLP.
     head = nn.Sequential(clip.visual.trunk.head, clip.visual.head)
@@ -299,8 +299,9 @@ def evaluate_zero_shot(backbone, encoder, *, num_scenes: int = 80,
     import torch
     import torch.nn.functional as F
 
-    from omgseg.datasets.toy import CLASSES
-    from omgseg.models.text import VILD_TEMPLATES, compute_class_embeddings
+    from omgseg.models.text import compute_class_embeddings
+    from omgseg.vocab import VILD_TEMPLATES
+    from omgseg.vocab.lists.toy import CLASSES
 
     seeds = [HELDOUT_SCENE_OFFSET + i for i in range(num_scenes)]
     pooled, gt, without = pooled_segment_features(backbone, seeds, size)

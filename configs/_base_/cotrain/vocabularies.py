@@ -1,5 +1,5 @@
 # The co-training vocabularies, as merges of the datasets' named vocabularies (things merge with
-# things, stuff with stuff, by shared synonym; omgseg/datasets/metainfo/merge.py). Never typed:
+# things, stuff with stuff, by shared synonym; omgseg/vocab/merge.py). Never typed:
 # the class lists and counts follow from the names. One place, so the recipes, their class
 # embeddings and the open-vocabulary evaluations (test_cfg.open_vocab.train_vocabulary) agree.
 #   open-vocabulary recipe:            136 things / 101 stuff

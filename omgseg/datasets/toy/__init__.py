@@ -2,15 +2,17 @@
 (``coco_writer``), YouTube-VIS videos (``ytvis_writer``), VIPSeg videos (``vipseg_writer``) and
 DAVIS 2017 sequences (``davis_writer``).
 
-Pure numpy / Pillow; no mmdet import, so it is cheap to use from tools and tests.
+Pure numpy / Pillow; no mmdet import, so it is cheap to use from tools and tests. The class
+lists are the vocabulary layer's (``omgseg.vocab.lists.toy``).
 """
+from omgseg.vocab.lists.toy import VIPSEG_RAW_CLASS_IDS
+
 from .coco_writer import (IMAGE_ID_OFFSETS, SAM_SCENE_KWARGS, SPLITS, STAMP_NAME, TOY_VERSION,
                           generate_toy_coco, generate_toy_sam, id2rgb, rgb2id,
                           semantic_from_panoptic, split_paths, write_split)
-from .davis_writer import (DAVIS_INDEX_OFFSET, DAVIS_PALETTE, DAVIS_RESOLUTION, DAVIS_SPLITS,
-                           DAVIS_YEAR, davis_frame_stem, davis_index_mask, davis_object_indices,
-                           davis_palette, davis_scenes, davis_sequence_name, generate_toy_davis,
-                           save_davis_png, write_davis_split)
+from .davis_writer import (DAVIS_INDEX_OFFSET, DAVIS_RESOLUTION, DAVIS_SPLITS, DAVIS_YEAR,
+                           davis_frame_stem, davis_index_mask, davis_object_indices, davis_scenes,
+                           davis_sequence_name, generate_toy_davis, write_davis_split)
 from .video import (VIDEO_INDEX_OFFSET, is_up_to_date, iter_video_frames, make_video_scene,
                     read_stamp, video_scene_seed)
 from .vipseg_writer import (VIPSEG_RAW_CATEGORIES, VIPSEG_SPLITS, generate_toy_vipseg,
@@ -18,9 +20,8 @@ from .vipseg_writer import (VIPSEG_RAW_CATEGORIES, VIPSEG_SPLITS, generate_toy_v
                             write_vipseg_split)
 from .world import (CATEGORIES, CATEGORY_ID_TO_LABEL, CLASSES, LABEL_TO_CATEGORY_ID,
                     NUM_CLASSES, NUM_THINGS, PALETTE, STUFF_CATEGORIES, STUFF_CLASSES,
-                    THING_CATEGORIES, THING_CLASSES, THING_SHAPES, VIPSEG_RAW_CLASS_IDS, Scene,
-                    ToyObject, amodal_mask, make_scene, render, render_clip, scene_seed,
-                    stuff_label_map)
+                    THING_CATEGORIES, THING_CLASSES, THING_SHAPES, Scene, ToyObject, amodal_mask,
+                    make_scene, render, render_clip, scene_seed, stuff_label_map)
 from .ytvis_writer import (YTVIS_CATEGORIES, YTVIS_FRAME_STEP, YTVIS_SPLITS, generate_toy_ytvis,
                            write_ytvis_split, ytvis_frame_name, ytvis_video_name)
 
@@ -40,7 +41,6 @@ __all__ = [
     'VIPSEG_SPLITS', 'VIPSEG_RAW_CATEGORIES', 'vipseg_video_name', 'vipseg_frame_stem',
     'panomask_from_render', 'write_vipseg_split', 'generate_toy_vipseg',
     'DAVIS_SPLITS', 'DAVIS_RESOLUTION', 'DAVIS_YEAR', 'DAVIS_INDEX_OFFSET',
-    'DAVIS_PALETTE', 'davis_palette', 'davis_scenes', 'davis_sequence_name', 'davis_frame_stem',
-    'davis_object_indices', 'davis_index_mask', 'save_davis_png', 'write_davis_split',
-    'generate_toy_davis',
+    'davis_scenes', 'davis_sequence_name', 'davis_frame_stem', 'davis_object_indices',
+    'davis_index_mask', 'write_davis_split', 'generate_toy_davis',
 ]

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from omgseg.datasets.metainfo.image_classes import ADE20K_INSTANCE_TO_SEMANTIC
+from omgseg.vocab.lists.image import ADE20K_INSTANCE_TO_SEMANTIC
 from .coco_writer import TOY_VERSION
 from .video import is_up_to_date
 from .world import NUM_THINGS, make_scene, render, scene_seed

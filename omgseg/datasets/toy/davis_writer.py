@@ -12,8 +12,7 @@ things visible in the first frame, numbered 1..N in the raster order of their fi
 (top row first, then left to right), as semi-supervised DAVIS only follows the objects given
 in the first frame. Each keeps its index for the whole sequence (its pixels simply vanish
 while it is hidden or outside the frame); things that enter later, stuff and the toy world's
-void stay 0. The palette is the PASCAL VOC colour map that the DAVIS annotations (and the
-davis2017-evaluation tools) use: 1 = (128, 0, 0), 2 = (0, 128, 0), 3 = (128, 128, 0), ...
+void stay 0. The PNG format (DAVIS palette) is ``omgseg.datasets.davis_format``'s.
 
 Toy DAVIS scenes come from their own index range of the toy video stream, so no sequence
 repeats a YouTube-VIS or VIPSeg toy video.
@@ -29,6 +28,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from omgseg.datasets.davis_format import save_davis_png
+
 from .coco_writer import TOY_VERSION
 from .video import is_up_to_date, iter_video_frames, make_video_scene
 from .world import Scene, render
@@ -41,20 +42,6 @@ DAVIS_YEAR = '2017'
 DAVIS_INDEX_OFFSET = 250_000
 # A candidate scene whose first frame shows no thing is skipped; give up after this many.
 _MAX_CANDIDATES_PER_SEQUENCE = 50
-
-
-def davis_palette() -> np.ndarray:
-    """(256, 3) uint8 DAVIS / PASCAL VOC palette: the bits of index i, three at a time, fill
-    the red, green and blue channels from the most significant bit down."""
-    index = np.arange(256)
-    palette = np.zeros((256, 3), np.int64)
-    for bit in range(8):
-        for channel in range(3):
-            palette[:, channel] |= ((index >> (3 * bit + channel)) & 1) << (7 - bit)
-    return palette.astype(np.uint8)
-
-
-DAVIS_PALETTE = davis_palette()
 
 
 def davis_sequence_name(seed: int, split: str, index: int) -> str:
@@ -88,13 +75,6 @@ def davis_index_mask(seg_map: np.ndarray, segments,
         if k is not None:
             out[seg_map == s['id']] = k
     return out
-
-
-def save_davis_png(mask: np.ndarray, path) -> None:
-    """Write an (H, W) uint8 index map as a palette PNG with the DAVIS palette."""
-    im = Image.fromarray(np.asarray(mask, np.uint8))
-    im.putpalette(DAVIS_PALETTE.ravel().tolist())  # turns the 'L' image into mode 'P'
-    im.save(path, format='PNG')
 
 
 def davis_scenes(seed: int, split: str, num_sequences: int, num_frames: int,
@@ -193,6 +173,5 @@ def generate_toy_davis(out, num_train: int = 8, num_val: int = 4, num_frames: in
 
 
 __all__ = ['DAVIS_STAMP_NAME', 'DAVIS_SPLITS', 'DAVIS_RESOLUTION', 'DAVIS_YEAR',
-           'DAVIS_INDEX_OFFSET', 'DAVIS_PALETTE', 'davis_palette', 'davis_sequence_name',
-           'davis_frame_stem', 'davis_scenes', 'davis_object_indices', 'davis_index_mask',
-           'save_davis_png', 'write_davis_split', 'generate_toy_davis']
+           'DAVIS_INDEX_OFFSET', 'davis_sequence_name', 'davis_frame_stem', 'davis_scenes',
+           'davis_object_indices', 'davis_index_mask', 'write_davis_split', 'generate_toy_davis']

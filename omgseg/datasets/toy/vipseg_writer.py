@@ -28,9 +28,11 @@ import numpy as np
 from PIL import Image
 
 from omgseg.datasets.vipseg_format import encode_panomask, raw_class_of
+from omgseg.vocab.lists.toy import VIPSEG_RAW_CLASS_IDS
+
 from .coco_writer import TOY_VERSION, id2rgb
 from .video import is_up_to_date, iter_video_frames, make_video_scene
-from .world import CATEGORIES, NUM_THINGS, VIPSEG_RAW_CLASS_IDS
+from .world import CATEGORIES, NUM_THINGS
 
 VIPSEG_STAMP_NAME = '.toy_meta.json'
 VIPSEG_SPLITS = ('train', 'val')

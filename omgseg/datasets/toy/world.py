@@ -16,17 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Things first, then stuff; the contiguous label of a class is its index in ``CLASSES``.
-# Category ids are the real (non-contiguous) COCO ids, in increasing order along the tuples.
-THING_CLASSES = ('person', 'bicycle', 'car', 'bird', 'dog')
-STUFF_CLASSES = ('road', 'sky', 'grass')
-CLASSES = THING_CLASSES + STUFF_CLASSES
+from omgseg.vocab.lists.toy import CLASSES, STUFF_CLASSES, THING_CLASSES
+
+# The class lists live in the vocabulary layer (omgseg.vocab.lists.toy): things first, then
+# stuff; the contiguous label of a class is its index in ``CLASSES``.
 NUM_THINGS = len(THING_CLASSES)
 NUM_CLASSES = len(CLASSES)
-# Raw VIPSeg-style class index of each label (see omgseg/datasets/vipseg_format.py): stuff
-# gets 0..2 and things 3..7, so stuff values stay <= 128 and thing values exceed it.
-VIPSEG_RAW_CLASS_IDS = (3, 4, 5, 6, 7, 0, 1, 2)
 
+# Category ids are the real (non-contiguous) COCO ids, in increasing order along the tuples.
 _CATEGORY_SPECS = (  # name, coco id, supercategory, base colour (RGB)
     ('person', 1, 'person', (205, 45, 45)),
     ('bicycle', 2, 'vehicle', (235, 205, 35)),

@@ -10,9 +10,10 @@ import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
 
-from omgseg.models.prompts.sampling import MODES as _MODES
-from omgseg.models.prompts.sampling import sam_eval_prompts, sam_training_prompts
 from omgseg.registry import TRANSFORMS
+
+from .prompt_sampling import MODES as _MODES
+from .prompt_sampling import sam_eval_prompts, sam_training_prompts
 
 
 @TRANSFORMS.register_module()

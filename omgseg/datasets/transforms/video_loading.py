@@ -8,7 +8,7 @@ from mmcv.transforms import BaseTransform
 from mmdet.structures.bbox import HorizontalBoxes
 from mmdet.structures.mask import BitmapMasks
 
-from omgseg.datasets.davis import mask_object_ids, read_davis_mask
+from omgseg.datasets.davis_format import mask_object_ids, read_davis_mask
 from omgseg.datasets.vipseg_cache import read_panomask
 from omgseg.registry import TRANSFORMS
 from omgseg.structures import IGNORE_INDEX

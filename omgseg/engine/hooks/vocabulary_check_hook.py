@@ -6,6 +6,7 @@ from mmengine.model import is_model_wrapper
 
 from omgseg.registry import HOOKS
 from omgseg.structures import CLASS_AGNOSTIC_TASKS
+from omgseg.vocab import vocabulary_from
 
 
 def _classifier(runner):
@@ -24,7 +25,6 @@ def _check_entry(classifier, entry: dict, loop_name: str) -> None:
     if entry.get('vocabulary') is None:
         classifier.check_class_names(list(classes), source=source)
         return
-    from omgseg.datasets.metainfo import vocabulary_from
     spec = entry['vocabulary']
     expected = list(vocabulary_from(spec if isinstance(spec, str) else dict(spec))['classes'])
     if list(classes) != expected:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from omgseg.structures.mask_geometry import interior_point
+
 DEFAULT_NOC_THRESHOLDS = (0.85, 0.90)
 
 
@@ -26,27 +28,6 @@ def _as_mask(x, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
         raise ValueError(f'interactive: {name} has shape {arr.shape} but the ground truth has '
                          f'{shape}; resize the prediction to the ground-truth size first.')
     return arr.astype(bool, copy=False)
-
-
-def interior_point(mask) -> tuple[int, int]:
-    """The pixel of ``mask`` farthest from its boundary (the image border counts as boundary).
-
-    Euclidean distance to the nearest background pixel, computed on the mask padded with one
-    background pixel on every side; ties go to the first pixel in row-major order.
-
-    Args:
-        mask: (H, W) bool (or 0/1) array with at least one foreground pixel.
-
-    Returns:
-        (x, y) integer pixel indices (column, row).
-    """
-    from scipy.ndimage import distance_transform_edt
-    m = _as_mask(mask, 'mask')
-    if not m.any():
-        raise ValueError('interior_point: the mask is empty; there is no pixel to prompt.')
-    dist = distance_transform_edt(np.pad(m, 1, constant_values=False))[1:-1, 1:-1]
-    y, x = np.unravel_index(int(np.argmax(dist)), dist.shape)  # argmax: first maximum
-    return int(x), int(y)
 
 
 def mask_iou(pred, gt, void=None) -> float:

@@ -9,8 +9,7 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
-from omgseg.datasets.davis import read_davis_mask
-from omgseg.datasets.toy.davis_writer import save_davis_png
+from omgseg.datasets.davis_format import read_davis_mask, save_davis_png
 from omgseg.evaluation.functional.davis import (MEASURES, davis_summary,
                                                 evaluate_semisupervised, format_davis_table)
 from omgseg.registry import METRICS

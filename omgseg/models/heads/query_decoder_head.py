@@ -14,6 +14,7 @@ from torch import nn
 
 from omgseg.models.layers import build_mlp, mask_pool
 from omgseg.registry import MODELS
+from omgseg.vocab import vocabulary_from
 
 
 def _class_counts(num_things: int | None, num_stuff: int | None,
@@ -24,7 +25,6 @@ def _class_counts(num_things: int | None, num_stuff: int | None,
             raise ValueError('panoptic_head needs `vocabulary` or both num_things_classes and '
                              'num_stuff_classes.')
         return num_things, num_stuff, None
-    from omgseg.datasets.metainfo import vocabulary_from
     vocab = vocabulary_from(dict(vocabulary) if not isinstance(vocabulary, str) else vocabulary)
     things, stuff = len(vocab['thing_classes']), len(vocab['stuff_classes'])
     for key, given, derived in (('num_things_classes', num_things, things),

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import torch
 
-from omgseg.models.text.vocabulary import normalize_class_name
+from omgseg.vocab import normalize_class_name
 
 
 def seen_classes(train_classes: Sequence[str], test_classes: Sequence[str]) -> torch.Tensor:

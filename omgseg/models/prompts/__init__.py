@@ -1,7 +1,8 @@
-"""Interactive prompts: the prompt encoder and GT-mask prompt sampling."""
-from .prompt_encoder import PromptEncoder
-from .sampling import (BOX, POINT, interior_point, mask_boxes, point_boxes, random_points,
-                       sam_eval_prompts, sam_training_prompts)
+"""Interactive prompts: the prompt encoder.
 
-__all__ = ['BOX', 'POINT', 'PromptEncoder', 'interior_point', 'mask_boxes', 'point_boxes',
-           'random_points', 'sam_eval_prompts', 'sam_training_prompts']
+Prompt kinds and point boxes are ``omgseg.structures.prompts``; sampling prompts from ground
+truth is the data pipeline's job (the ``SamplePrompts`` transform).
+"""
+from .prompt_encoder import PromptEncoder
+
+__all__ = ['PromptEncoder']

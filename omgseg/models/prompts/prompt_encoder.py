@@ -14,8 +14,7 @@ from mmdet.models.layers import coordinate_to_encoding
 from torch import nn
 
 from omgseg.registry import MODELS
-
-from .sampling import BOX, POINT
+from omgseg.structures.prompts import BOX, POINT
 
 
 @MODELS.register_module()
@@ -27,7 +26,7 @@ class PromptEncoder(nn.Module):
     (Embedding 2 x C, row 0 = box, row 1 = point) and ``pos_linear`` (Linear 2C -> C).
 
     A point is a box of zero size at the point (kind 1), or, as the original trains and
-    evaluates, a +-3 px box around it with kind 0 (see ``sampling.point_boxes``).
+    evaluates, a +-3 px box around it with kind 0 (see ``omgseg.structures.prompts.point_boxes``).
 
     Args:
         feat_channels: C, the decoder width.
@@ -117,7 +116,7 @@ class PromptEncoder(nn.Module):
             raise ValueError(f'PromptEncoder: prompt {j} of sample {i} ({what}) is degenerate: '
                              f'{boxes[i, j].tolist()} needs x2 > x1 and y2 > y1 (points: '
                              f'x2 >= x1, y2 >= y1; give a point as [x, y, x, y] with kind 1 '
-                             f'or as a +-3 px box with sampling.point_boxes).')
+                             f'or as a +-3 px box with omgseg.structures.prompts.point_boxes).')
         return b, p
 
     @staticmethod

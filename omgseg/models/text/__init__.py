@@ -1,12 +1,9 @@
-"""Text side of the model: vocabulary, CLIP text encoder, class-embedding files, classifier."""
-from .class_embeddings import (check_class_names, load_class_embeddings,
-                               save_class_embeddings, sidecar_path)
+"""Text side of the model: the CLIP text encoder and the text-embedding classifier.
+
+Class names, prompt templates and the class-embedding file format are the vocabulary layer's
+(``omgseg.vocab``).
+"""
 from .classifier import TextEmbeddingClassifier
 from .text_encoder import CLIPTextEncoder, compute_class_embeddings
-from .vocabulary import VILD_TEMPLATES, class_synonyms, normalize_class_name
 
-__all__ = [
-    'VILD_TEMPLATES', 'normalize_class_name', 'class_synonyms', 'save_class_embeddings',
-    'load_class_embeddings', 'check_class_names', 'sidecar_path', 'CLIPTextEncoder',
-    'compute_class_embeddings', 'TextEmbeddingClassifier',
-]
+__all__ = ['CLIPTextEncoder', 'compute_class_embeddings', 'TextEmbeddingClassifier']

@@ -11,9 +11,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from omgseg.registry import MODELS
-
-from .class_embeddings import (check_class_names, check_unit_norm, load_class_embeddings,
-                               regen_hint)
+from omgseg.vocab.embedding_file import (check_class_names, check_unit_norm,
+                                         load_class_embeddings, regen_hint)
 
 
 @MODELS.register_module()

@@ -14,8 +14,7 @@ from torch import nn
 
 from omgseg.models.backbones.clip_factory import (BUILTIN_CLIP_CFGS, build_clip_model,
                                                   load_clip_weights)
-
-from .vocabulary import VILD_TEMPLATES, check_templates, class_synonyms
+from omgseg.vocab.names import VILD_TEMPLATES, check_templates, class_synonyms
 
 
 def _cfg_get(cfg: Any, key: str, default: Any = None) -> Any:

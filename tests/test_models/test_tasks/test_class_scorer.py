@@ -5,14 +5,14 @@ import torch
 import torch.nn.functional as F
 from mmengine.structures import InstanceData
 
-from omgseg.datasets.metainfo import vocabulary_from
 from omgseg.models.tasks import ClassScorer, parse_open_vocab_cfg
 from omgseg.models.tasks.clips import clip_outputs, link_batch
 from omgseg.models.tasks.interactive import batch_prompts
 from omgseg.models.layers import mask_pool
 from omgseg.models.postprocess import fuse_open_vocab, seen_classes
-from omgseg.models.text import save_class_embeddings
 from omgseg.registry import MODELS
+from omgseg.vocab import vocabulary_from
+from omgseg.vocab.embedding_file import save_class_embeddings
 from tests.conftest import toy_cfg
 from tests.batches import make_batch
 

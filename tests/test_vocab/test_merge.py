@@ -1,20 +1,11 @@
-"""Merging dataset vocabularies (OMG-Seg's ConcatOVDataset rule) and the COCO open-vocabulary
-class list."""
+"""Merging dataset vocabularies (OMG-Seg's ConcatOVDataset rule), by hand-made cases and by
+the paper's class counts."""
 from __future__ import annotations
-
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
-from mmdet.datasets import CocoPanopticDataset
-from mmengine.config import Config
 
-from omgseg.datasets.metainfo import get_vocabulary, merged_vocabulary, vocabulary_from
-from omgseg.datasets.metainfo.merge import NO_CLASS, merge_vocabularies
-from omgseg.models.text.vocabulary import normalize_class_name
-
-ROOT = Path(__file__).resolve().parents[2]
+from omgseg.vocab import NO_CLASS, get_vocabulary, merge_vocabularies, merged_vocabulary
 # Cityscapes as OMG-Seg's CityscapesPanopticDataset lists it (things first)
 CITYSCAPES = dict(
     thing_classes=('person', 'rider', 'car', 'truck', 'bus', 'train', 'motorcycle', 'bicycle'),
@@ -92,41 +83,6 @@ def test_merge_errors_name_the_vocabulary():
         merge_vocabularies(dict(classes=('cat',)))
 
 
-def test_vocabulary_from_merge_spec():
-    spec = dict(merge=['toy', dict(thing_classes=('cat', 'dog,puppy'), stuff_classes=('sea',))])
-    vocab = vocabulary_from(spec)
-    toy = get_vocabulary('toy')
-    assert vocab['thing_classes'] == toy['thing_classes'] + ('cat',)
-    assert vocab['stuff_classes'] == toy['stuff_classes'] + ('sea',)
-    assert 'raw_class_ids' not in vocab  # a dataset's raw ids do not apply to merged labels
-    _, luts = merged_vocabulary(spec['merge'])
-    dog = toy['thing_classes'].index('dog')
-    assert _luts(luts)[1] == [len(toy['thing_classes']), dog, len(vocab['thing_classes']) + 3]
-    with pytest.raises(ValueError, match='non-empty list'):
-        vocabulary_from(dict(merge=[]))
-    with pytest.raises(ValueError, match='non-empty list'):
-        vocabulary_from(dict(merge='toy'))
-
-
-def test_coco_panoptic_ov_follows_coco_panoptic_order():
-    vocab = get_vocabulary('coco_panoptic_ov')
-    assert len(vocab['thing_classes']) == 80 and len(vocab['stuff_classes']) == 53
-    assert vocab['thing_classes'][0].startswith('person,child,girl,boy,')
-    assert 'orange fruit' in vocab['thing_classes']
-    assert 'tv remote,remote control' in vocab['thing_classes']
-    meta = CocoPanopticDataset.METAINFO
-    # label i is the same category as mmdet's COCO panoptic label i: its plain name is one of
-    # the synonyms, except where the open-vocabulary list rewrote the name
-    renamed = {'orange', 'remote', 'door-stuff', 'floor-wood', 'light', 'mirror-stuff', 'net',
-               'wall-brick', 'wall-stone', 'wall-tile', 'wall-wood', 'window-blind'}
-    for plain, ov in zip(meta['thing_classes'] + meta['stuff_classes'], vocab['classes']):
-        base = plain.replace('-merged', '').replace('-other', '')
-        assert base in normalize_class_name(ov) or plain in renamed, (plain, ov)
-    ids = vocab['cat_ids']
-    assert len(ids) == 133 and list(ids) == sorted(ids)
-    assert max(ids[:80]) == 90 and min(ids[80:]) == 92 and ids[-1] == 200
-
-
 @pytest.mark.parametrize('with_yt21, things, stuff', [(False, 136, 101), (True, 139, 101)])
 def test_paper_recipe_counts(with_yt21, things, stuff):
     names = ['coco_panoptic_ov', 'youtube_vis_2019'] + (['youtube_vis_2021'] if with_yt21
@@ -149,32 +105,3 @@ def test_paper_recipe_counts(with_yt21, things, stuff):
     for lut, name in zip(luts, names):
         assert len(lut) == len(get_vocabulary(name)['classes'])
     assert luts[0].tolist() == list(range(133 - 53)) + list(range(things, things + 53))
-
-
-def _read_vocabulary():
-    spec = importlib.util.spec_from_file_location('gen_class_embeddings_tool',
-                                                  ROOT / 'tools' / 'gen_class_embeddings.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.read_vocabulary
-
-
-def test_gen_class_embeddings_reads_a_merged_vocabulary(tmp_path):
-    path = tmp_path / 'cfg.py'
-    path.write_text("vocabulary = dict(merge=['toy', dict(thing_classes=['cat'], "
-                    "stuff_classes=['sea'])])\n")
-    vocab = _read_vocabulary()(Config.fromfile(str(path)))
-    toy = get_vocabulary('toy')
-    assert vocab['classes'] == list(toy['thing_classes'] + ('cat',) + toy['stuff_classes'] +
-                                    ('sea',))
-    assert (vocab['num_things'], vocab['num_stuff']) == (len(toy['thing_classes']) + 1,
-                                                         len(toy['stuff_classes']) + 1)
-
-
-def test_renamed_vocabulary():
-    from omgseg.datasets.metainfo import vocabulary_from
-    vocab = vocabulary_from(dict(base='toy', rename={'dog': 'hound', 'grass': 'lawn'}))
-    assert vocab['thing_classes'] == ('person', 'bicycle', 'car', 'bird', 'hound')
-    assert vocab['stuff_classes'][-1] == 'lawn' and len(vocab['classes']) == 8
-    with pytest.raises(KeyError, match='unicorn'):
-        vocabulary_from(dict(base='toy', rename={'unicorn': 'horse'}))

@@ -6,17 +6,23 @@ A vocabulary is ``dict(classes, thing_classes, stuff_classes)`` with things firs
 Video vocabularies carry the ids their annotation files use: ``raw_class_ids`` (label -> VIPSeg
 raw class 0..123, see ``omgseg.datasets.vipseg_format``) or ``cat_ids`` (label -> YouTube-VIS
 json category id).
+
+The class lists are plain data in ``omgseg.vocab.lists``; a vocabulary's dict is built on
+request.
 """
 from __future__ import annotations
 
+from .lists import coco_ov, image, toy, video
+from .merge import merge_vocabularies
+
 
 def _toy() -> dict:
-    from omgseg.datasets.toy import STUFF_CLASSES, THING_CLASSES, VIPSEG_RAW_CLASS_IDS
-    return dict(thing_classes=tuple(THING_CLASSES), stuff_classes=tuple(STUFF_CLASSES),
-                raw_class_ids=tuple(VIPSEG_RAW_CLASS_IDS))
+    return dict(thing_classes=tuple(toy.THING_CLASSES), stuff_classes=tuple(toy.STUFF_CLASSES),
+                raw_class_ids=tuple(toy.VIPSEG_RAW_CLASS_IDS))
 
 
 def _coco_panoptic() -> dict:
+    # mmdet (and torch with it) is loaded only for this vocabulary, keeping the others cheap.
     from mmdet.datasets import CocoPanopticDataset
     meta = CocoPanopticDataset.METAINFO
     return dict(thing_classes=tuple(meta['thing_classes']),
@@ -24,18 +30,16 @@ def _coco_panoptic() -> dict:
 
 
 def _vipseg() -> dict:
-    from .video_classes import VIPSEG_CLASSES
     # OMG-Seg's label order: things then stuff, each by raw id.
-    things = [(raw, name) for raw, name, isthing in VIPSEG_CLASSES if isthing]
-    stuff = [(raw, name) for raw, name, isthing in VIPSEG_CLASSES if not isthing]
+    things = [(raw, name) for raw, name, isthing in video.VIPSEG_CLASSES if isthing]
+    stuff = [(raw, name) for raw, name, isthing in video.VIPSEG_CLASSES if not isthing]
     return dict(thing_classes=tuple(n for _, n in things), stuff_classes=tuple(n for _, n in stuff),
                 raw_class_ids=tuple(r for r, _ in things + stuff))
 
 
 def _youtube_vis(version: str):
     def build() -> dict:
-        from . import video_classes
-        names = getattr(video_classes, f'YOUTUBE_VIS_{version}_CLASSES')
+        names = getattr(video, f'YOUTUBE_VIS_{version}_CLASSES')
         return dict(thing_classes=tuple(names), stuff_classes=(),
                     cat_ids=tuple(range(1, len(names) + 1)))
     return build
@@ -47,21 +51,19 @@ def _davis() -> dict:
 
 
 def _coco_panoptic_ov() -> dict:
-    from . import coco_ov_classes as ov
     # COCO panoptic with OMG-Seg's open-vocabulary synonyms; cat_ids are the json ids
-    return dict(thing_classes=ov.COCO_OV_THING_CLASSES, stuff_classes=ov.COCO_OV_STUFF_CLASSES,
-                cat_ids=ov.COCO_PANOPTIC_CAT_IDS)
+    return dict(thing_classes=coco_ov.COCO_OV_THING_CLASSES,
+                stuff_classes=coco_ov.COCO_OV_STUFF_CLASSES, cat_ids=coco_ov.COCO_PANOPTIC_CAT_IDS)
 
 
 def _cityscapes_panoptic() -> dict:
-    from .image_classes import CITYSCAPES_STUFF_CLASSES, CITYSCAPES_THING_CLASSES
-    return dict(thing_classes=CITYSCAPES_THING_CLASSES, stuff_classes=CITYSCAPES_STUFF_CLASSES)
+    return dict(thing_classes=image.CITYSCAPES_THING_CLASSES,
+                stuff_classes=image.CITYSCAPES_STUFF_CLASSES)
 
 
 def _ade20k_panoptic() -> dict:
-    from .image_classes import ADE20K_STUFF, ADE20K_THINGS
-    return dict(thing_classes=tuple(n for _, n in ADE20K_THINGS),
-                stuff_classes=tuple(n for _, n in ADE20K_STUFF))
+    return dict(thing_classes=tuple(n for _, n in image.ADE20K_THINGS),
+                stuff_classes=tuple(n for _, n in image.ADE20K_STUFF))
 
 
 _VOCABULARIES = {'toy': _toy, 'coco_panoptic': _coco_panoptic, 'vipseg': _vipseg,
@@ -82,7 +84,7 @@ def get_vocabulary(name: str) -> dict:
     ``raw_class_ids`` / ``cat_ids`` where its dataset needs them)."""
     if name not in _VOCABULARIES:
         raise KeyError(f'unknown vocabulary {name!r}; known: {list_vocabularies()}. Add it in '
-                       f'omgseg/datasets/metainfo/__init__.py.')
+                       f'omgseg/vocab/registry.py.')
     vocab = _VOCABULARIES[name]()
     vocab['classes'] = vocab['thing_classes'] + vocab['stuff_classes']
     return vocab
@@ -127,12 +129,11 @@ def _renamed(vocab: dict, rename: dict) -> dict:
 
 
 def merged_vocabulary(specs) -> tuple[dict, list]:
-    """Merge vocabulary specs (names or dicts) with ``merge.merge_vocabularies``.
+    """Merge vocabulary specs (names or dicts) with :func:`merge_vocabularies`.
 
     Returns ``(vocab, luts)``: luts[i] (int64 array, local label -> merged label) per spec.
     """
     if isinstance(specs, (str, dict)) or not specs:
         raise ValueError(f"vocabulary `merge` needs a non-empty list of vocabulary names or "
                          f"dicts, got {specs!r}; e.g. dict(merge=['coco_panoptic_ov', 'vipseg']).")
-    from .merge import merge_vocabularies
     return merge_vocabularies([vocabulary_from(s) for s in specs])

@@ -20,13 +20,15 @@ Each dataset gets a lookup table ``lut`` (int64, one entry per local label, thin
 local label -> merged label. A class-agnostic dataset (vocabulary ``None`` or without classes)
 gets ``None``; its labels mean "no class" (:data:`NO_CLASS`).
 
-Numpy-only; the synonym rule (``omgseg.models.text.vocabulary``) is imported on first use.
+Numpy-only; the synonym rule is :func:`omgseg.vocab.names.normalize_class_name`.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
+
+from .names import normalize_class_name
 
 # Label of an instance of a class-agnostic dataset inside a merged vocabulary.
 NO_CLASS = -1
@@ -88,8 +90,6 @@ def merge_vocabularies(vocabs: Sequence[dict | None]) -> tuple[dict, list[np.nda
         ValueError: no dataset has a class, or a class name has no synonym.
         TypeError / KeyError: malformed vocabulary dicts (the message names its index).
     """
-    from omgseg.models.text.vocabulary import normalize_class_name
-
     if isinstance(vocabs, dict):
         raise TypeError('merge_vocabularies takes a list of vocabularies, not one dict.')
     things, stuff = _Group(), _Group()

@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 import torch
 
-from omgseg.models.prompts.sampling import (BOX, POINT, interior_point, mask_boxes,
-                                            point_boxes, random_points, sam_eval_prompts,
-                                            sam_training_prompts)
+from omgseg.datasets.transforms.prompt_sampling import (mask_boxes, random_points,
+                                                       sam_eval_prompts, sam_training_prompts)
+from omgseg.structures.mask_geometry import interior_point
+from omgseg.structures.prompts import BOX, POINT, point_boxes
 
 
 def rect(h, w, y0, y1, x0, x1):

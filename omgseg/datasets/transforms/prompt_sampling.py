@@ -6,6 +6,7 @@ GT instances are repeated until there are at least ``max_prompts`` (20), truncat
 ``max_prompts``, and each gets one uniformly random pixel inside its mask, used as a +-3 px
 "point box" with the *box* kind (0), as the released checkpoints were trained. Evaluation:
 every instance, prompted at its interior-most pixel (:func:`interior_point`), same box.
+Prompt kinds and point boxes are :mod:`omgseg.structures.prompts`'s.
 
 Only numpy, torch and scipy (lazily) are used; nothing from mmdet.
 """
@@ -16,34 +17,12 @@ import math
 import numpy as np
 import torch
 
-from omgseg.evaluation.functional.interactive import interior_point
+from omgseg.structures.mask_geometry import interior_point
+from omgseg.structures.prompts import BOX, POINT, point_boxes
 
-BOX, POINT = 0, 1          # prompt kinds, rows of PromptEncoder.pb_embedding
-POINT_BOX_RADIUS = 3       # the original's half-size of a point box, in pixels
 MODES = ('point_box', 'box', 'point')
 
-__all__ = ['BOX', 'MODES', 'POINT', 'POINT_BOX_RADIUS', 'interior_point', 'mask_boxes',
-           'point_boxes', 'random_points', 'sam_eval_prompts', 'sam_training_prompts']
-
-
-def point_boxes(points, radius: float = POINT_BOX_RADIUS):
-    """Boxes ``[x - r, y - r, x + r, y + r]`` around points.
-
-    Args:
-        points: (..., 2) xy, a torch tensor or numpy array.
-        radius: half the box side in pixels (the original uses 3).
-
-    Returns:
-        (..., 4) xyxy of the same library, floating point.
-    """
-    if points.shape[-1] != 2:
-        raise ValueError(f'point_boxes: points must have a last dimension of 2 (x, y), got '
-                         f'shape {tuple(points.shape)}.')
-    if isinstance(points, torch.Tensor):
-        p = points.float() if not points.is_floating_point() else points
-        return torch.cat([p - radius, p + radius], dim=-1)
-    p = np.asarray(points, dtype=np.float64)
-    return np.concatenate([p - radius, p + radius], axis=-1)
+__all__ = ['MODES', 'mask_boxes', 'random_points', 'sam_eval_prompts', 'sam_training_prompts']
 
 
 def _as_masks(masks, name: str = 'masks') -> torch.Tensor:

@@ -1,4 +1,8 @@
-"""Shared constants: task names and label/id encodings."""
+"""Shared constants: task names and label/id encodings.
+
+Submodules hold what data, models and evaluation exchange beyond constants: ``prompts``
+(prompt kinds and point boxes; needs torch) and ``mask_geometry`` (numpy only).
+"""
 
 # Tasks a packed sample can carry in its metainfo (``task``). The model routes on these only.
 TASK_PANOPTIC = 'panoptic'          # image or video panoptic (and semantic, instance outputs)
