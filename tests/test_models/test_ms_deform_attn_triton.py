@@ -1,0 +1,183 @@
+"""Triton deformable attention: parity with the PyTorch (grid_sample) path in values and
+gradients, on CPU through Triton's interpreter and on CUDA; the kernel choice and its errors."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from omgseg.models.layers import (MSDA_IMPL_ENV, MSDeformAttn, mmcv_has_cuda_ops,
+                                  ms_deform_attn, ms_deform_attn_pytorch, resolve_msda_impl)
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNNER = ROOT / 'tests' / 'test_models' / 'msda_interpreter_run.py'
+needs_triton = pytest.mark.skipif(importlib.util.find_spec('triton') is None,
+                                  reason='triton is not installed')
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA device')
+CASE_NAMES = ['fp32_3levels', 'fp32_padded_blocks', 'fp32_borders', 'bf16_3levels']
+
+
+def reference(value, shapes, loc, weights, grad_out, dtype=torch.float64):
+    """PyTorch path in ``dtype``: output and grads of value, locations, weights."""
+    inputs = [t.detach().to(dtype).requires_grad_() for t in (value, loc, weights)]
+    out = ms_deform_attn_pytorch(inputs[0], shapes, inputs[1], inputs[2])
+    out.backward(grad_out.to(dtype))
+    return out.detach(), *(t.grad for t in inputs)
+
+
+@pytest.fixture(scope='module')
+def interpreter_results(tmp_path_factory) -> dict:
+    """All interpreter cases, computed in one fresh process with TRITON_INTERPRET=1 (Triton
+    reads it when the kernels are decorated, so it cannot be switched on in this process)."""
+    out = tmp_path_factory.mktemp('msda') / 'cases.pt'
+    env = {k: v for k, v in os.environ.items() if k != MSDA_IMPL_ENV}
+    env.update(TRITON_INTERPRET='1',
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get('PYTHONPATH')])))
+    proc = subprocess.run([sys.executable, str(RUNNER), '--out', str(out)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f'{RUNNER.name} failed:\n{proc.stdout[-3000:]}\n' \
+                                 f'{proc.stderr[-3000:]}'
+    return {case['name']: case for case in torch.load(out)}
+
+
+@needs_triton
+@pytest.mark.parametrize('name', CASE_NAMES)
+def test_interpreter_matches_pytorch(interpreter_results, name):
+    case = interpreter_results[name]
+    ref_out, *ref_grads = reference(case['value'], case['shapes'], case['loc'], case['weights'],
+                                    case['grad_out'])
+    got = [case[k] for k in ('out', 'grad_value', 'grad_loc', 'grad_weights')]
+    assert [t.dtype for t in got] == [case['value'].dtype, case['value'].dtype,
+                                      case['loc'].dtype, case['weights'].dtype]
+    if case['value'].dtype == torch.float32:
+        torch.testing.assert_close(got[0].double(), ref_out, rtol=1e-5, atol=1e-5)
+        for grad, ref in zip(got[1:], ref_grads):
+            torch.testing.assert_close(grad.double(), ref, rtol=1e-4, atol=1e-4)
+    else:  # bf16 in and out, fp32 accumulation: within a few bf16 roundings of the exact value
+        for t, ref in zip(got, (ref_out, *ref_grads)):
+            scale = ref.abs().max()
+            assert (t.double() - ref).abs().max() <= 2e-2 * scale, (t, ref)
+    assert ref_out.abs().max() > 0.1 and ref_grads[1].abs().max() > 0.1  # non-trivial case
+
+
+@needs_triton
+def test_border_case_reaches_every_border(interpreter_results):
+    """The border case samples outside every level and exactly on pixel centres."""
+    case = interpreter_results['fp32_borders']
+    loc = case['loc'].double()
+    assert (loc < 0).any() and (loc > 1).any() and (loc == 0).any() and (loc == 1).any()
+    w = case['shapes'][0, 1].item()
+    centre = loc[..., 0, :, 0] * w - 0.5
+    assert (centre == centre.round()).any()
+
+
+def _small_inputs():
+    g = torch.Generator().manual_seed(0)
+    shapes = torch.tensor([[4, 4], [2, 2]])
+    value = torch.randn(1, 20, 2, 4, generator=g)
+    loc = torch.rand(1, 3, 2, 2, 2, 2, generator=g)
+    weights = torch.rand(1, 3, 2, 2, 2, generator=g)
+    return value, shapes, torch.tensor([0, 16]), loc, weights
+
+
+def test_choice_on_cpu(monkeypatch):
+    monkeypatch.delenv(MSDA_IMPL_ENV, raising=False)
+    value = torch.zeros(1, 4, 1, 2)
+    assert resolve_msda_impl('auto', value) == 'pytorch'
+    assert resolve_msda_impl('pytorch', value) == 'pytorch'
+    monkeypatch.setenv(MSDA_IMPL_ENV, 'pytorch')  # the environment overrides the argument
+    assert resolve_msda_impl('triton', value) == 'pytorch'
+
+
+def test_unknown_impl_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv(MSDA_IMPL_ENV, raising=False)
+    with pytest.raises(ValueError, match=r"impl='fast' is not a deformable-attention"):
+        MSDeformAttn(embed_dims=8, num_heads=2, num_levels=2, num_points=2, impl='fast')
+    monkeypatch.setenv(MSDA_IMPL_ENV, 'cuda')
+    with pytest.raises(ValueError, match=rf"{MSDA_IMPL_ENV}='cuda' .*auto, pytorch, triton"):
+        ms_deform_attn(*_small_inputs())
+
+
+@needs_triton
+def test_triton_on_cpu_without_interpreter_is_a_clear_error(monkeypatch):
+    from omgseg.models.layers.ms_deform_attn_triton import triton_interpreted
+    if triton_interpreted():
+        pytest.skip('this process runs Triton in its interpreter (TRITON_INTERPRET=1)')
+    monkeypatch.delenv(MSDA_IMPL_ENV, raising=False)
+    with pytest.raises(ValueError, match=r"impl='triton' needs CUDA tensors.*TRITON_INTERPRET=1"):
+        ms_deform_attn(*_small_inputs(), impl='triton')
+    monkeypatch.setenv(MSDA_IMPL_ENV, 'triton')
+    with pytest.raises(ValueError, match=rf"{MSDA_IMPL_ENV}='triton' needs CUDA tensors"):
+        ms_deform_attn(*_small_inputs())
+
+
+def test_mmcv_on_cpu_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv(MSDA_IMPL_ENV, raising=False)
+    with pytest.raises(ValueError, match=r"impl='mmcv' needs CUDA tensors and an mmcv compiled"):
+        ms_deform_attn(*_small_inputs(), impl='mmcv')
+
+
+def _decoder_inputs(dtype, device='cuda'):
+    """The full-size pixel decoder's attention: 1280x736 input at strides 8/16/32, a 2-frame
+    clip, 8 heads of 32 channels, 4 points, one query per position."""
+    g = torch.Generator().manual_seed(0)
+    shapes = torch.tensor([[92, 160], [46, 80], [23, 40]])
+    sizes = shapes[:, 0] * shapes[:, 1]
+    starts = torch.cat([sizes.new_zeros(1), sizes.cumsum(0)[:-1]])
+    s = int(sizes.sum())
+    value = torch.randn(2, s, 8, 32, generator=g)
+    loc = torch.rand(2, s, 8, 3, 4, 2, generator=g) * 1.2 - 0.1
+    weights = torch.rand(2, s, 8, 3, 4, generator=g).softmax(-1)
+    grad_out = torch.randn(2, s, 256, generator=g)
+    return [t.to(device) for t in (shapes, starts)] + \
+        [t.to(device, dtype) for t in (value, loc, weights, grad_out)]
+
+
+def _run(impl, shapes, starts, value, loc, weights, grad_out):
+    inputs = [t.detach().clone().requires_grad_() for t in (value, loc, weights)]
+    out = ms_deform_attn(inputs[0], shapes, starts, inputs[1], inputs[2], impl=impl)
+    out.backward(grad_out)
+    return out.detach(), *(t.grad for t in inputs)
+
+
+def _assert_close_scaled(got, ref, tol):
+    """max |got - ref| within ``tol`` of max |ref| (gradients add thousands of terms)."""
+    err = (got.double() - ref.double()).abs().max().item()
+    assert err <= tol * ref.abs().max().item(), (err, ref.abs().max().item())
+
+
+@pytest.mark.cuda
+@needs_cuda
+@pytest.mark.parametrize('impl', [
+    pytest.param('triton', marks=needs_triton),
+    pytest.param('mmcv', marks=pytest.mark.skipif(not mmcv_has_cuda_ops(),
+                                                  reason='mmcv was built without CUDA ops'))])
+def test_kernel_matches_pytorch_on_cuda_at_decoder_shapes(monkeypatch, impl):
+    monkeypatch.delenv(MSDA_IMPL_ENV, raising=False)
+    shapes, starts, value, loc, weights, grad_out = _decoder_inputs(torch.float32)
+    got = _run(impl, shapes, starts, value, loc, weights, grad_out)
+    ref = reference(value, shapes, loc, weights, grad_out)
+    torch.testing.assert_close(got[0].double(), ref[0], rtol=1e-5, atol=1e-5)
+    if impl == 'triton':  # mmcv drops the gradient of points less than a pixel outside
+        assert resolve_msda_impl('auto', value) == 'triton'
+        for g, r in zip(got[1:], ref[1:]):
+            _assert_close_scaled(g, r, 1e-5)
+
+
+@pytest.mark.cuda
+@needs_cuda
+@needs_triton
+def test_triton_bf16_forward_backward_on_cuda(monkeypatch):
+    monkeypatch.delenv(MSDA_IMPL_ENV, raising=False)
+    shapes, starts, value, loc, weights, grad_out = _decoder_inputs(torch.bfloat16)
+    got = _run('triton', shapes, starts, value, loc, weights, grad_out)
+    assert [t.dtype for t in got] == [torch.bfloat16] * 4
+    ref = reference(value, shapes, loc, weights, grad_out, dtype=torch.float32)
+    for g, r in zip(got, ref):
+        assert torch.isfinite(g).all()
+        _assert_close_scaled(g, r, 2e-2)
