@@ -76,6 +76,40 @@ def test_border_case_reaches_every_border(interpreter_results):
     assert (centre == centre.round()).any()
 
 
+@needs_triton
+@pytest.mark.parametrize('dtype', ['fp32', 'bf16'])
+def test_kernels_compile_for_hopper_with_vector_accesses(dtype):
+    """The compiled path, which the interpreter does not exercise, built for sm_90 without a
+    GPU at the pixel decoder's shapes and launch settings: value rows are gathered with 16-byte
+    loads and the value gradient added with vector atomics (pointers 16-byte aligned, as
+    Triton specialises torch's allocations)."""
+    import triton
+    from triton.backends.compiler import GPUTarget
+    from triton.compiler import ASTSource
+
+    from omgseg.models.layers import ms_deform_attn_triton as msda
+    if msda.triton_interpreted():
+        pytest.skip('this process runs Triton in its interpreter (TRITON_INTERPRET=1)')
+    value = torch.empty(2, 19320, 8, 32, device='meta')
+    loc = torch.empty(2, 19320, 8, 3, 4, 2, device='meta')
+    index_ptrs = {'shapes_ptr': '*i64', 'starts_ptr': '*i64', 'grad_value_ptr': '*fp32'}
+    for name, kernel in (('fwd', msda._msda_fwd_kernel), ('bwd', msda._msda_bwd_kernel)):
+        _, meta = msda._launch(value, loc, None, name)
+        constexprs = {k: v for k, v in meta.items() if k.isupper()}
+        signature = {arg: 'constexpr' if arg in constexprs else
+                     index_ptrs.get(arg, f'*{dtype}') if arg.endswith('_ptr') else 'i32'
+                     for arg in kernel.arg_names}
+        attrs = {(i,): [['tt.divisibility', 16]]
+                 for i, arg in enumerate(kernel.arg_names) if arg.endswith('_ptr')}
+        compiled = triton.compile(ASTSource(kernel, signature, constexprs, attrs),
+                                  target=GPUTarget('cuda', 90, 32),
+                                  options={'num_warps': meta['num_warps']})
+        ptx = compiled.asm['ptx']
+        assert 'ld.global.v4.b32' in ptx, name
+        if name == 'bwd':
+            assert 'atom.global.gpu.relaxed.add.v4.f32' in ptx
+
+
 def _small_inputs():
     g = torch.Generator().manual_seed(0)
     shapes = torch.tensor([[4, 4], [2, 2]])
@@ -120,6 +154,26 @@ def test_mmcv_on_cpu_is_a_clear_error(monkeypatch):
     monkeypatch.delenv(MSDA_IMPL_ENV, raising=False)
     with pytest.raises(ValueError, match=r"impl='mmcv' needs CUDA tensors and an mmcv compiled"):
         ms_deform_attn(*_small_inputs(), impl='mmcv')
+
+
+def test_module_and_pixel_decoder_pass_their_choice_on(monkeypatch):
+    from omgseg.models import OMGPixelDecoder
+    monkeypatch.delenv(MSDA_IMPL_ENV, raising=False)
+    decoder = OMGPixelDecoder(
+        msda_impl='pytorch', in_channels=[8, 16, 32, 64], strides=[4, 8, 16, 32],
+        feat_channels=16, out_channels=16, num_outs=3, norm_cfg=dict(type='GN', num_groups=4),
+        encoder=dict(num_layers=2, layer_cfg=dict(
+            self_attn_cfg=dict(embed_dims=16, num_heads=2, num_levels=3, num_points=2,
+                               batch_first=True),
+            ffn_cfg=dict(embed_dims=16, feedforward_channels=32))),
+        positional_encoding=dict(num_feats=8, normalize=True))
+    assert [layer.self_attn.impl for layer in decoder.encoder.layers] == ['pytorch', 'pytorch']
+    attn = MSDeformAttn(embed_dims=8, num_heads=2, num_levels=2, num_points=2,
+                        batch_first=True, impl='mmcv')
+    query = torch.randn(1, 20, 8)
+    with pytest.raises(ValueError, match=r"impl='mmcv' needs CUDA tensors"):
+        attn(query=query, value=query, reference_points=torch.rand(1, 20, 2, 2),
+             spatial_shapes=torch.tensor([[4, 4], [2, 2]]), level_start_index=torch.tensor([0, 16]))
 
 
 def _decoder_inputs(dtype, device='cuda'):

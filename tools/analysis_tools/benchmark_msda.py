@@ -139,9 +139,10 @@ def main(argv=None) -> None:
     device = torch.device(args.device)
     size = tuple(args.size) if args.size else ((1280, 736) if device.type == 'cuda' else (160, 96))
     shape = attention_shape(args.config)
-    print(f'device {device} ({torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"})'
-          f', input {size[0]}x{size[1]}, {args.frames} frames, strides {STRIDES}, {shape}, '
-          f'median of {args.iters} after {args.warmup} warm-up; {MSDA_IMPL_ENV} is ignored')
+    name = torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'
+    print(f'device {device} ({name}), torch {torch.__version__}, input {size[0]}x{size[1]}, '
+          f'{args.frames} frames, strides {STRIDES}, {shape}, median of {args.iters} after '
+          f'{args.warmup} warm-up; {MSDA_IMPL_ENV} is ignored')
     impls = ['pytorch'] + [i for i in args.impls if i != 'pytorch']
     for impl in impls:
         why = unavailable(impl, device)

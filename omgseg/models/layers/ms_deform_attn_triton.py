@@ -12,6 +12,8 @@ when ``TRITON_INTERPRET=1`` is in the environment at the moment this module is f
 """
 from __future__ import annotations
 
+import contextlib
+
 import torch
 import triton
 import triton.language as tl
@@ -173,7 +175,7 @@ def _launch(value: torch.Tensor, locations: torch.Tensor, block_rows: int | None
     block_c = triton.next_power_of_2(head_dim)
     if block_rows is None:
         if triton_interpreted():
-            block_rows = min(triton.next_power_of_2(num_rows), _INTERPRETER_ROWS)
+            block_rows = min(triton.next_power_of_2(max(num_rows, 1)), _INTERPRETER_ROWS)
         else:
             block_rows = max(1, _GPU_TILE[kernel] // (block_p * block_c))
     meta = dict(num_rows=num_rows, num_keys=num_keys, num_queries=num_queries,
@@ -182,6 +184,16 @@ def _launch(value: torch.Tensor, locations: torch.Tensor, block_rows: int | None
     if not triton_interpreted():
         meta['num_warps'] = _GPU_WARPS
     return (triton.cdiv(num_rows, block_rows),), meta
+
+
+def _run(kernel, name: str, value: torch.Tensor, locations: torch.Tensor,
+         block_rows: int | None, *args: torch.Tensor) -> None:
+    """Launch ``kernel`` on ``value``'s device (Triton launches on the current one)."""
+    grid, meta = _launch(value, locations, block_rows, name)
+    if grid[0] == 0:  # no queries
+        return
+    with torch.cuda.device(value.device) if value.is_cuda else contextlib.nullcontext():
+        kernel[grid](*args, **meta)
 
 
 class MSDeformAttnTritonFunction(torch.autograd.Function):
@@ -193,9 +205,8 @@ class MSDeformAttnTritonFunction(torch.autograd.Function):
                 attention_weights: torch.Tensor, block_rows: int | None) -> torch.Tensor:
         b, _, num_heads, head_dim = value.shape
         out = value.new_empty(b, sampling_locations.shape[1], num_heads * head_dim)
-        grid, meta = _launch(value, sampling_locations, block_rows, 'fwd')
-        _msda_fwd_kernel[grid](value, spatial_shapes, level_start_index, sampling_locations,
-                               attention_weights, out, **meta)
+        _run(_msda_fwd_kernel, 'fwd', value, sampling_locations, block_rows, value,
+             spatial_shapes, level_start_index, sampling_locations, attention_weights, out)
         ctx.save_for_backward(value, spatial_shapes, level_start_index, sampling_locations,
                               attention_weights)
         ctx.block_rows = block_rows
@@ -208,9 +219,9 @@ class MSDeformAttnTritonFunction(torch.autograd.Function):
         grad_value = torch.zeros(value.shape, dtype=torch.float32, device=value.device)
         grad_loc = torch.empty_like(locations)
         grad_attn = torch.empty_like(weights)
-        grid, meta = _launch(value, locations, ctx.block_rows, 'bwd')
-        _msda_bwd_kernel[grid](value, spatial_shapes, level_start_index, locations, weights,
-                               grad_out.contiguous(), grad_value, grad_loc, grad_attn, **meta)
+        _run(_msda_bwd_kernel, 'bwd', value, locations, ctx.block_rows, value, spatial_shapes,
+             level_start_index, locations, weights, grad_out.contiguous(), grad_value, grad_loc,
+             grad_attn)
         return grad_value.to(value.dtype), None, None, grad_loc, grad_attn, None
 
 
