@@ -8,9 +8,23 @@ imported, so this runs in a fresh process with TRITON_INTERPRET=1 set before Pyt
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+from pathlib import Path
 
 import torch
+
+KERNEL_FILE = (Path(__file__).resolve().parents[2] / 'omgseg' / 'models' / 'layers'
+               / 'ms_deform_attn_triton.py')
+
+
+def load_kernels():
+    """The kernel module, loaded from its file: it imports only torch and triton, whereas
+    importing it as a package member runs omgseg.models (mmdet, open_clip: ~20 s of CPU)."""
+    spec = importlib.util.spec_from_file_location('ms_deform_attn_triton', KERNEL_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _special_pixels(size: int) -> torch.Tensor:
@@ -61,7 +75,7 @@ def make_case(name: str, shapes: list[list[int]], batch: int, queries: int, head
 
 
 CASES = [
-    # three levels of odd sizes, through the dispatch (impl='triton'), one program
+    # three levels of odd sizes, one program
     dict(name='fp32_3levels', shapes=[[6, 5], [3, 4], [2, 2]], batch=2, queries=7, heads=2,
          channels=8, points=4, seed=0),
     # two levels, 3 points and 6 channels (padded tiles), several programs with a partial last
@@ -75,16 +89,11 @@ CASES = [
 ]
 
 
-def run_case(case: dict) -> dict:
+def run_case(kernels, case: dict) -> dict:
     """Forward and backward of the Triton kernels on ``case``; returns outputs and grads."""
-    from omgseg.models.layers import ms_deform_attn
-    from omgseg.models.layers.ms_deform_attn_triton import ms_deform_attn_triton
     value, loc, weights = (case[k].clone().requires_grad_() for k in ('value', 'loc', 'weights'))
-    if case['block_rows'] is None:
-        out = ms_deform_attn(value, case['shapes'], case['starts'], loc, weights, impl='triton')
-    else:
-        out = ms_deform_attn_triton(value, case['shapes'], case['starts'], loc, weights,
-                                    block_rows=case['block_rows'])
+    out = kernels.ms_deform_attn_triton(value, case['shapes'], case['starts'], loc, weights,
+                                        block_rows=case['block_rows'])
     out.backward(case['grad_out'])
     return dict(out=out.detach(), grad_value=value.grad, grad_loc=loc.grad,
                 grad_weights=weights.grad)
@@ -97,14 +106,14 @@ def main() -> None:
     if os.environ.get('TRITON_INTERPRET') != '1':
         raise SystemExit('msda_interpreter_run.py: set TRITON_INTERPRET=1 before starting '
                          'Python (the interpreter is chosen when the kernels are imported).')
-    from omgseg.models.layers.ms_deform_attn_triton import triton_interpreted
-    if not triton_interpreted():
+    kernels = load_kernels()
+    if not kernels.triton_interpreted():
         raise SystemExit('msda_interpreter_run.py: Triton did not build the kernels for its '
                          'interpreter although TRITON_INTERPRET=1.')
     results = []
     for spec in CASES:
         case = make_case(**spec)
-        results.append({**case, **run_case(case)})
+        results.append({**case, **run_case(kernels, case)})
     torch.save(results, args.out)
 
 

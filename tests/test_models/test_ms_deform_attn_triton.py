@@ -128,6 +128,16 @@ def test_choice_on_cpu(monkeypatch):
     assert resolve_msda_impl('triton', value) == 'pytorch'
 
 
+@needs_triton
+def test_triton_on_cpu_is_allowed_under_the_interpreter(monkeypatch):
+    from omgseg.models.layers import ms_deform_attn_triton
+    monkeypatch.delenv(MSDA_IMPL_ENV, raising=False)
+    monkeypatch.setattr(ms_deform_attn_triton, 'triton_interpreted', lambda: True)
+    value = torch.zeros(1, 4, 1, 2)
+    assert resolve_msda_impl('triton', value) == 'triton'
+    assert resolve_msda_impl('auto', value) == 'pytorch'  # the interpreter is only for tests
+
+
 def test_unknown_impl_is_a_clear_error(monkeypatch):
     monkeypatch.delenv(MSDA_IMPL_ENV, raising=False)
     with pytest.raises(ValueError, match=r"impl='fast' is not a deformable-attention"):
@@ -150,6 +160,18 @@ def test_triton_on_cpu_without_interpreter_is_a_clear_error(monkeypatch):
         ms_deform_attn(*_small_inputs())
 
 
+@needs_triton
+def test_triton_entry_rejects_bad_shapes_and_blocks():
+    from omgseg.models.layers.ms_deform_attn_triton import ms_deform_attn_triton
+    value, shapes, starts, loc, weights = _small_inputs()
+    with pytest.raises(ValueError, match=r'attention_weights must be \(1, 3, 2, 2, 2\)'):
+        ms_deform_attn_triton(value, shapes, starts, loc, weights[..., :1])
+    with pytest.raises(ValueError, match=r'do not match sampling_locations'):
+        ms_deform_attn_triton(value[:, :, :1], shapes, starts, loc, weights)
+    with pytest.raises(ValueError, match=r'block_rows must be a power of two, got 6'):
+        ms_deform_attn_triton(value, shapes, starts, loc, weights, block_rows=6)
+
+
 def test_mmcv_on_cpu_is_a_clear_error(monkeypatch):
     monkeypatch.delenv(MSDA_IMPL_ENV, raising=False)
     with pytest.raises(ValueError, match=r"impl='mmcv' needs CUDA tensors and an mmcv compiled"):
@@ -157,16 +179,18 @@ def test_mmcv_on_cpu_is_a_clear_error(monkeypatch):
 
 
 def test_module_and_pixel_decoder_pass_their_choice_on(monkeypatch):
+    from mmengine.config import ConfigDict
+
     from omgseg.models import OMGPixelDecoder
     monkeypatch.delenv(MSDA_IMPL_ENV, raising=False)
     decoder = OMGPixelDecoder(
         msda_impl='pytorch', in_channels=[8, 16, 32, 64], strides=[4, 8, 16, 32],
         feat_channels=16, out_channels=16, num_outs=3, norm_cfg=dict(type='GN', num_groups=4),
-        encoder=dict(num_layers=2, layer_cfg=dict(
+        encoder=ConfigDict(num_layers=2, layer_cfg=dict(
             self_attn_cfg=dict(embed_dims=16, num_heads=2, num_levels=3, num_points=2,
                                batch_first=True),
             ffn_cfg=dict(embed_dims=16, feedforward_channels=32))),
-        positional_encoding=dict(num_feats=8, normalize=True))
+        positional_encoding=ConfigDict(num_feats=8, normalize=True))
     assert [layer.self_attn.impl for layer in decoder.encoder.layers] == ['pytorch', 'pytorch']
     attn = MSDeformAttn(embed_dims=8, num_heads=2, num_levels=2, num_points=2,
                         batch_first=True, impl='mmcv')

@@ -226,7 +226,8 @@ class MSDeformAttnTritonFunction(torch.autograd.Function):
 
 
 def _check_inputs(value: torch.Tensor, spatial_shapes: torch.Tensor,
-                  sampling_locations: torch.Tensor, attention_weights: torch.Tensor) -> None:
+                  sampling_locations: torch.Tensor, attention_weights: torch.Tensor,
+                  block_rows: int | None) -> None:
     if value.dim() != 4 or sampling_locations.dim() != 6 or sampling_locations.shape[-1] != 2:
         raise ValueError(f'ms_deform_attn_triton: value must be (B, S, heads, C) and '
                          f'sampling_locations (B, Q, heads, levels, points, 2); got '
@@ -239,6 +240,13 @@ def _check_inputs(value: torch.Tensor, spatial_shapes: torch.Tensor,
         raise ValueError(f'ms_deform_attn_triton: value {tuple(value.shape)} and spatial_shapes '
                          f'{tuple(spatial_shapes.shape)} do not match sampling_locations '
                          f'{tuple(sampling_locations.shape)} (batch, heads, levels).')
+    if {sampling_locations.device, attention_weights.device} != {value.device}:
+        raise ValueError(f'ms_deform_attn_triton: value, sampling_locations and '
+                         f'attention_weights must be on one device, got {value.device}, '
+                         f'{sampling_locations.device}, {attention_weights.device}.')
+    if block_rows is not None and (block_rows < 1 or block_rows & (block_rows - 1)):
+        raise ValueError(f'ms_deform_attn_triton: block_rows must be a power of two, got '
+                         f'{block_rows}.')
     if not value.is_cuda and not triton_interpreted():
         raise ValueError('ms_deform_attn_triton: CPU tensors run only in Triton\'s interpreter '
                          '(TRITON_INTERPRET=1 set before this module is imported); use '
@@ -263,7 +271,7 @@ def ms_deform_attn_triton(value: torch.Tensor, spatial_shapes: torch.Tensor,
     Returns:
         (B, Q, nH * Dh) in ``value``'s dtype.
     """
-    _check_inputs(value, spatial_shapes, sampling_locations, attention_weights)
+    _check_inputs(value, spatial_shapes, sampling_locations, attention_weights, block_rows)
     index = dict(device=value.device, dtype=torch.int64)
     return MSDeformAttnTritonFunction.apply(
         value.contiguous(), spatial_shapes.to(**index).contiguous(),
