@@ -1,9 +1,10 @@
-"""Deformable attention: PyTorch path vs a direct per-point reference (CPU), and vs mmcv's
-CUDA kernel where a GPU and a CUDA build of mmcv exist."""
+"""Deformable attention: PyTorch path vs a direct per-point reference (CPU), and vs the kernel
+'auto' picks on a GPU (tests/test_models/test_ms_deform_attn_triton.py covers each kernel)."""
 import pytest
 import torch
 
-from omgseg.models.layers import MSDeformAttn, mmcv_has_cuda_ops, ms_deform_attn_pytorch
+from omgseg.models.layers import (MSDeformAttn, mmcv_has_cuda_ops, ms_deform_attn_pytorch,
+                                  resolve_msda_impl)
 
 
 def reference_ms_deform_attn(value, shapes, locations, weights):
@@ -76,6 +77,7 @@ def test_cuda_kernel_matches_pytorch():
     start = torch.cat([shapes.new_zeros(1), (shapes[:, 0] * shapes[:, 1]).cumsum(0)[:-1]])
     out = ms_deform_attn(value, shapes, start, loc, w)
     ref = ms_deform_attn_pytorch(value, shapes, loc, w)
-    # with a CPU-only mmcv build the dispatch must fall back to PyTorch instead of failing
+    # 'auto' runs the Triton kernel on CUDA (PyTorch without triton), never mmcv's
     torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-5)
-    print('mmcv CUDA kernel used:', mmcv_has_cuda_ops())
+    print('kernel used:', resolve_msda_impl('auto', value), '| mmcv CUDA ops:',
+          mmcv_has_cuda_ops())

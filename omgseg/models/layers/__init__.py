@@ -1,7 +1,7 @@
 from .mask_pool import mask_pool
 from .mlp import build_mlp
-from .ms_deform_attn import (MSDeformAttn, mmcv_has_cuda_ops, ms_deform_attn,
-                             ms_deform_attn_pytorch)
+from .ms_deform_attn import (MSDA_IMPL_ENV, MSDA_IMPLS, MSDeformAttn, mmcv_has_cuda_ops,
+                             ms_deform_attn, ms_deform_attn_pytorch, resolve_msda_impl)
 
 __all__ = ['mask_pool', 'build_mlp', 'MSDeformAttn', 'mmcv_has_cuda_ops', 'ms_deform_attn',
-           'ms_deform_attn_pytorch']
+           'ms_deform_attn_pytorch', 'resolve_msda_impl', 'MSDA_IMPLS', 'MSDA_IMPL_ENV']

@@ -1,17 +1,29 @@
-"""Multi-scale deformable attention with a kernel/PyTorch dispatch that never assumes CUDA.
+"""Multi-scale deformable attention with an explicit choice of kernel that never assumes CUDA.
 
-mmcv's own module calls its CUDA kernel for every CUDA tensor, which fails when mmcv was built
-without CUDA ops (a CPU-only build used on a GPU machine). Here the kernel is used only when
-mmcv was compiled with CUDA *and* the tensors are on a CUDA device; otherwise a pure-PyTorch
-implementation based on ``grid_sample`` runs. Both give the same result (tests check parity).
+Implementations (``impl`` of :class:`MSDeformAttn`, overridden by the environment variable
+``OMGSEG_MSDA_IMPL`` when it is set):
+
+- ``'auto'`` (default): the Triton kernel for CUDA tensors when Triton is installed, else PyTorch.
+- ``'pytorch'``: bilinear ``grid_sample``; any device and dtype, no compiled code.
+- ``'triton'``: :mod:`omgseg.models.layers.ms_deform_attn_triton`, compiled at first use. CPU
+  tensors only under Triton's interpreter (``TRITON_INTERPRET=1``, for tests).
+- ``'mmcv'``: mmcv's CUDA kernel, only when mmcv was compiled with CUDA ops (computed in fp32).
+
+All give the same result up to float rounding (tests check parity).
 """
 from __future__ import annotations
 
 import functools
+import importlib.util
+import os
+import shutil
 
 import torch
 import torch.nn.functional as F
 from mmcv.ops import MultiScaleDeformableAttention
+
+MSDA_IMPLS = ('auto', 'pytorch', 'triton', 'mmcv')
+MSDA_IMPL_ENV = 'OMGSEG_MSDA_IMPL'
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,14 +69,72 @@ def ms_deform_attn_pytorch(value: torch.Tensor, spatial_shapes: torch.Tensor,
     return out.transpose(1, 2).contiguous()
 
 
+@functools.lru_cache(maxsize=1)
+def triton_missing() -> str | None:
+    """Why the Triton kernel cannot be built here, or None when it can.
+
+    Triton ships with torch's CUDA wheels and needs no CUDA compiler, but it builds a small
+    host-side launcher with the system C compiler (``CC``, else gcc or clang) at first use.
+    """
+    if importlib.util.find_spec('triton') is None:
+        return 'the triton package is not installed (pip install triton)'
+    if not (os.environ.get('CC') or shutil.which('gcc') or shutil.which('clang')):
+        return 'Triton finds no C compiler for its launcher (install gcc or set CC)'
+    return None
+
+
+def check_msda_impl(impl: str, setting: str = 'impl') -> str:
+    """Return ``impl`` if it names an implementation; ``setting`` names where it came from."""
+    if impl not in MSDA_IMPLS:
+        raise ValueError(f'{setting}={impl!r} is not a deformable-attention implementation; '
+                         f'use one of {", ".join(MSDA_IMPLS)}.')
+    return impl
+
+
+def resolve_msda_impl(impl: str, value: torch.Tensor) -> str:
+    """The implementation that runs for ``value`` ('pytorch', 'triton' or 'mmcv').
+
+    ``OMGSEG_MSDA_IMPL``, when set and non-empty, overrides ``impl``. Raises ValueError when
+    the requested one cannot run here, naming the setting and the fix.
+    """
+    setting = 'impl'
+    if os.environ.get(MSDA_IMPL_ENV):
+        impl, setting = os.environ[MSDA_IMPL_ENV], MSDA_IMPL_ENV
+    check_msda_impl(impl, setting)
+    if impl == 'auto':
+        return 'triton' if value.is_cuda and triton_missing() is None else 'pytorch'
+    if impl == 'triton':
+        if triton_missing() is not None:
+            raise ValueError(f"{setting}='triton' cannot run: {triton_missing()}; or use "
+                             f"'auto'/'pytorch'.")
+        from .ms_deform_attn_triton import triton_interpreted
+        if not value.is_cuda and not triton_interpreted():
+            raise ValueError(f"{setting}='triton' needs CUDA tensors, got {value.device}: use "
+                             f"'auto' or 'pytorch' on the CPU, or set TRITON_INTERPRET=1 in the "
+                             f"environment before starting Python to run Triton's (slow) CPU "
+                             f"interpreter.")
+    if impl == 'mmcv' and not (value.is_cuda and mmcv_has_cuda_ops()):
+        raise ValueError(f"{setting}='mmcv' needs CUDA tensors and an mmcv compiled with its CUDA "
+                         f"ops (tensors on {value.device}, mmcv CUDA ops: "
+                         f"{mmcv_has_cuda_ops()}): rebuild mmcv with CUDA ops or use 'auto'.")
+    return impl
+
+
 def ms_deform_attn(value: torch.Tensor, spatial_shapes: torch.Tensor,
                    level_start_index: torch.Tensor, sampling_locations: torch.Tensor,
-                   attention_weights: torch.Tensor, im2col_step: int = 64) -> torch.Tensor:
-    """Dispatch: mmcv's CUDA kernel when it exists and inputs are on CUDA, else PyTorch.
+                   attention_weights: torch.Tensor, im2col_step: int = 64, *,
+                   impl: str = 'auto') -> torch.Tensor:
+    """Deformable attention by the implementation :func:`resolve_msda_impl` picks.
 
-    Shapes as in :func:`ms_deform_attn_pytorch`.
+    Shapes as in :func:`ms_deform_attn_pytorch`; ``level_start_index`` (L,) is the first row
+    of each level in ``value``; ``im2col_step`` is mmcv's batch chunk. Returns (B, Q, nH * Dh).
     """
-    if value.is_cuda and mmcv_has_cuda_ops():
+    chosen = resolve_msda_impl(impl, value)
+    if chosen == 'triton':
+        from .ms_deform_attn_triton import ms_deform_attn_triton
+        return ms_deform_attn_triton(value, spatial_shapes, level_start_index,
+                                     sampling_locations, attention_weights)
+    if chosen == 'mmcv':
         from mmcv.ops.multi_scale_deform_attn import MultiScaleDeformableAttnFunction
         # The kernel has no half-precision path for every build; compute it in fp32.
         dtype = value.dtype
@@ -77,11 +147,18 @@ def ms_deform_attn(value: torch.Tensor, spatial_shapes: torch.Tensor,
 
 class MSDeformAttn(MultiScaleDeformableAttention):
     """mmcv's ``MultiScaleDeformableAttention`` (same parameters and state-dict keys) with the
-    safe dispatch of :func:`ms_deform_attn`.
+    kernel choice of :func:`ms_deform_attn`.
 
-    Args: as mmcv's module (embed_dims, num_heads, num_levels, num_points, im2col_step,
-    dropout, batch_first, norm_cfg, init_cfg, value_proj_ratio).
+    Args:
+        impl: 'auto', 'pytorch', 'triton' or 'mmcv' (see the module docstring);
+            ``OMGSEG_MSDA_IMPL`` overrides it at run time.
+        **kwargs: as mmcv's module (embed_dims, num_heads, num_levels, num_points,
+            im2col_step, dropout, batch_first, norm_cfg, init_cfg, value_proj_ratio).
     """
+
+    def __init__(self, *, impl: str = 'auto', **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.impl = check_msda_impl(impl)
 
     def forward(self, query: torch.Tensor, key: torch.Tensor | None = None,
                 value: torch.Tensor | None = None, identity: torch.Tensor | None = None,
@@ -130,7 +207,7 @@ class MSDeformAttn(MultiScaleDeformableAttention):
             raise ValueError(f'reference_points must end in 2 or 4 values, got '
                              f'{reference_points.shape[-1]}.')
         output = ms_deform_attn(value, spatial_shapes, level_start_index, locations, weights,
-                                self.im2col_step)
+                                self.im2col_step, impl=self.impl)
         output = self.output_proj(output)
         if not self.batch_first:
             output = output.permute(1, 0, 2)

@@ -17,14 +17,18 @@ class OMGPixelDecoder(MSDeformAttnPixelDecoder):
     ``lateral_convs``, ``output_convs``, ``mask_feature``) are mmdet's, so released OMG-Seg
     weights map one to one. Frames of a clip are independent batch items here.
 
-    Args: as mmdet's ``MSDeformAttnPixelDecoder`` (in_channels, strides, feat_channels,
-    out_channels, num_outs, norm_cfg, act_cfg, encoder, positional_encoding, init_cfg).
+    Args:
+        msda_impl: deformable-attention kernel of every encoder layer, 'auto', 'pytorch',
+            'triton' or 'mmcv' (see :mod:`omgseg.models.layers.ms_deform_attn`).
+        **kwargs: as mmdet's ``MSDeformAttnPixelDecoder`` (in_channels, strides,
+            feat_channels, out_channels, num_outs, norm_cfg, act_cfg, encoder,
+            positional_encoding, init_cfg).
     """
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, *, msda_impl: str = 'auto', **kwargs) -> None:
         super().__init__(**kwargs)
         for layer in self.encoder.layers:
-            layer.self_attn = MSDeformAttn(**layer.self_attn_cfg)
+            layer.self_attn = MSDeformAttn(impl=msda_impl, **layer.self_attn_cfg)
 
     def forward(self, feats: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Args: feats, 4 maps (N, C_i, H/s_i, W/s_i), N = B * T.
