@@ -137,5 +137,5 @@ def caption(name: str, *, score: float | None = None, track_id: int | None = Non
     return text
 
 
-__all__ = ['caption', 'check_image', 'class_name', 'check_map', 'draw_masks', 'font_scale', 'label_anchor',
-           'put_label']
+__all__ = ['caption', 'check_image', 'check_map', 'class_name', 'draw_masks', 'font_scale',
+           'label_anchor', 'put_label']

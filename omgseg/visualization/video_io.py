@@ -8,6 +8,7 @@ iteration starts again from the first frame. Frames are (H, W, 3) uint8 RGB unle
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterator
@@ -38,7 +39,7 @@ class VideoReader:
 
     Args:
         path: the video file.
-        fps: frames per second from the container.
+        fps: frames per second from the container (0.0 when it does not say).
         num_frames: frame count from the container (some codecs report it inexactly;
             iteration yields what decodes).
         width: frame width in pixels.
@@ -106,6 +107,7 @@ def open_video(path: str | os.PathLike, *, channel_order: str = 'rgb') -> VideoR
                              f'file is corrupt, truncated or uses a codec this OpenCV build '
                              f'lacks); re-encode it, e.g. ffmpeg -i IN -c:v libx264 OUT.mp4.')
         fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        fps = fps if math.isfinite(fps) and fps > 0 else 0.0
         count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     finally:
         cap.release()
