@@ -18,7 +18,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='where logs and metrics go')
-    parser.add_argument('--show-dir', help='write panoptic overlays of every image here')
+    parser.add_argument('--show-dir', help='write an overlay of every test frame here '
+                        '(<video>/<frame>.jpg for videos, <image stem>.jpg for images)')
     parser.add_argument('--out', help='dump raw predictions to this .pkl file')
     add_launch_args(parser)
     return parse_launch_args(parser)
@@ -34,7 +35,7 @@ def main() -> None:
     cfg.load_from = args.checkpoint
     if args.show_dir:
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-            dict(type='PanopticVisualizationHook', show_dir=args.show_dir)]
+            dict(type='SegVisualizationHook', show_dir=args.show_dir)]
     runner = Runner.from_cfg(cfg)
     if args.out:
         from mmengine.evaluator import DumpResults

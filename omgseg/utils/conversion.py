@@ -49,21 +49,23 @@ def worker_pool(nproc: int):
 
 
 def convert_panoptic_split(jobs: list, convert_one, out_json, categories: list[dict], *,
-                           nproc: int, split: str, log=print, chunksize: int = 4) -> None:
+                           nproc: int, split: str, log=print, chunksize: int = 4,
+                           progress: bool = True) -> None:
     """Run ``convert_one(job) -> (image entry, annotation entry)`` over ``jobs`` (in ``nproc``
-    processes, order kept) and write the COCO-panoptic json ``out_json``."""
+    processes, order kept) and write the COCO-panoptic json ``out_json``; ``progress`` shows
+    a bar over images on stderr when it is a terminal."""
     import json
-    import time
     from pathlib import Path
 
+    from omgseg.utils.progress import progress_bar
+
     images, annotations = [], []
-    start, step = time.perf_counter(), max(1, len(jobs) // 10)
     with worker_pool(nproc) as pool:
-        for i, (image, ann) in enumerate(pool.imap(convert_one, jobs, chunksize=chunksize), 1):
+        for image, ann in progress_bar(pool.imap(convert_one, jobs, chunksize=chunksize),
+                                       total=len(jobs), desc=split, unit='image',
+                                       enabled=progress):
             images.append(image)
             annotations.append(ann)
-            if len(jobs) >= 50 and i % step == 0 and i < len(jobs):  # big splits only
-                log(f'{split}: {i}/{len(jobs)} images ({time.perf_counter() - start:.0f}s)')
     out_json = Path(out_json)
     out_json.parent.mkdir(parents=True, exist_ok=True)
     with open(out_json, 'w') as f:

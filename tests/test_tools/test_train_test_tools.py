@@ -64,7 +64,7 @@ def test_dist_test_reproduces_training_pq(dist_run, tmp_path):
     assert METRIC.findall(_log(test_work))[-1] == train_pq
     metrics = json.loads((test_work / 'test_metrics.json').read_text())
     assert abs(metrics['panoptic/PQ'] - float(train_pq)) < 1e-4
-    overlays = list((tmp_path / 'vis').glob('*.png'))
+    overlays = list((tmp_path / 'vis').glob('*.jpg'))
     assert len(overlays) == 8
 
 

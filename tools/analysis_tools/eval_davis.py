@@ -37,6 +37,7 @@ from omgseg.evaluation.functional.davis import (
     evaluate_semisupervised,
     format_davis_table,
 )
+from omgseg.utils.progress import progress_bar
 
 
 def read_index_png(path: str, what: str) -> np.ndarray:
@@ -143,8 +144,11 @@ def _eval_star(args):
 def davis_evaluate_folder(davis_root: str, results: str, *, subset: str = 'val',
                           resolution: str = '480p', nproc: int | None = None,
                           exclude_void: bool = False, bound_th: float = BOUND_TH,
-                          verbose: bool = False) -> dict:
-    """Evaluate a results folder; returns ``davis_summary(...)``."""
+                          progress: bool = True) -> dict:
+    """Evaluate a results folder; returns ``davis_summary(...)``.
+
+    ``progress``: a bar over sequences on stderr when it is a terminal.
+    """
     jobs = build_jobs(davis_root, results, subset, resolution)
     nproc = max(1, min(nproc or min(os.cpu_count() or 1, 8), len(jobs)))
     tasks = [(job, exclude_void, bound_th) for job in jobs]
@@ -155,10 +159,10 @@ def davis_evaluate_folder(davis_root: str, results: str, *, subset: str = 'val',
         pool = multiprocessing.Pool(nproc)
         outputs = pool.imap(_eval_star, tasks)  # ordered, so tables follow the set file
     try:
-        for done, objects in enumerate(outputs, 1):  # a worker's error is re-raised here
+        # a worker's error is re-raised here
+        for objects in progress_bar(outputs, total=len(jobs), desc='J&F', unit='sequence',
+                                    enabled=progress):
             per_object.update(objects)
-            if verbose:
-                print(f'{done}/{len(jobs)} sequences', file=sys.stderr)
     finally:
         if nproc > 1:
             pool.terminate()
@@ -187,7 +191,7 @@ def main(argv=None) -> int:
     try:
         summary = davis_evaluate_folder(args.davis_root, args.results, subset=args.set,
                                         resolution=args.resolution, nproc=args.nproc,
-                                        exclude_void=args.exclude_void, verbose=True)
+                                        exclude_void=args.exclude_void)
     except (FileNotFoundError, ValueError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 1

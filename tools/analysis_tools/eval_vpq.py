@@ -36,6 +36,7 @@ from omgseg.evaluation.functional.vpq import (
     format_vpq_table,
     vpq_summary,
 )
+from omgseg.utils.progress import progress_bar
 
 
 def _by_video(anns: list, what: str) -> dict:
@@ -130,8 +131,11 @@ def _eval_star(args):
 
 def vpq_compute_files(gt_json: str, gt_folder: str, pred_dir: str, *,
                       windows=DEFAULT_WINDOWS, nproc: int | None = None,
-                      verbose: bool = False) -> tuple[dict, dict[int, PQStat]]:
-    """Evaluate a submission folder; returns ``(vpq_summary(...), {k: PQStat})``."""
+                      progress: bool = True) -> tuple[dict, dict[int, PQStat]]:
+    """Evaluate a submission folder; returns ``(vpq_summary(...), {k: PQStat})``.
+
+    ``progress``: a bar over videos on stderr when it is a terminal.
+    """
     for folder in (gt_folder, pred_dir):
         if not Path(folder).is_dir():
             raise FileNotFoundError(f'folder not found: {folder}')
@@ -155,11 +159,11 @@ def vpq_compute_files(gt_json: str, gt_folder: str, pred_dir: str, *,
         pool = multiprocessing.Pool(nproc)
         results = pool.imap_unordered(_eval_star, tasks)
     try:
-        for done, video_stats in enumerate(results, 1):  # a worker's error is re-raised here
+        # a worker's error is re-raised here
+        for video_stats in progress_bar(results, total=len(jobs), desc='VPQ', unit='video',
+                                        enabled=progress):
             for k, stat in video_stats.items():
                 stats[k] += stat
-            if verbose:
-                print(f'{done}/{len(jobs)} videos', file=sys.stderr)
     finally:
         if nproc > 1:
             pool.terminate()
@@ -185,7 +189,7 @@ def main(argv=None) -> int:
     start = time.time()
     try:
         summary, _ = vpq_compute_files(args.gt_json, args.gt_folder, args.pred_dir,
-                                       windows=args.windows, nproc=args.nproc, verbose=True)
+                                       windows=args.windows, nproc=args.nproc)
     except (FileNotFoundError, ValueError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 1

@@ -58,32 +58,20 @@ def draw_overlay(image: np.ndarray, results: list[dict], alpha: float = 0.5) -> 
     Returns:
         (H, W, 3) uint8 BGR.
     """
-    import cv2
+    from omgseg.visualization import draw_instances, draw_prompts
 
-    from omgseg.visualization.panoptic_overlay import segment_color
-
-    out = image.astype(np.float32)
-    colors = [segment_color(i, i + 1) for i in range(len(results))]
-    for res, color in zip(results, colors):
-        m = res['mask']
-        out[m] = out[m] * (1 - alpha) + np.asarray(color, np.float32) * alpha
-    out = out.astype(np.uint8)
-    for res, color in zip(results, colors):
-        edges = cv2.morphologyEx(res['mask'].astype(np.uint8), cv2.MORPH_GRADIENT,
-                                 np.ones((3, 3), np.uint8)) > 0
-        out[edges] = color
-        kind, *coords = res['prompt']
-        c = [int(round(v)) for v in coords]
-        if kind == 'point':
-            cv2.circle(out, (c[0], c[1]), 4, (255, 255, 255), -1)
-            cv2.circle(out, (c[0], c[1]), 4, color, 1)
-            anchor = (c[0] + 6, c[1])
-        else:
-            cv2.rectangle(out, (c[0], c[1]), (c[2], c[3]), color, 2)
-            anchor = (c[0], max(c[1] - 4, 10))
-        cv2.putText(out, f'{res["label"]} {res["score"]:.2f}', anchor,
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.4, color, 1, cv2.LINE_AA)
-    return out
+    rgb = np.ascontiguousarray(image[..., ::-1])
+    masks = np.stack([r['mask'] for r in results]) if results else \
+        np.zeros((0, *image.shape[:2]), bool)
+    ids = list(range(1, len(results) + 1))  # one colour per prompt, shared by mask and box
+    out = draw_instances(rgb, masks, list(range(len(results))), [r['label'] for r in results],
+                         scores=[r['score'] for r in results], track_ids=ids, score_thr=0.0,
+                         alpha=alpha)
+    points = [r['prompt'][1:3] for r in results if r['prompt'][0] == 'point']
+    boxes = [(i, r['prompt'][1:]) for i, r in zip(ids, results) if r['prompt'][0] == 'box']
+    out = draw_prompts(out, points=points or None, boxes=[b for _, b in boxes] or None,
+                       prompt_ids=[i for i, _ in boxes] or None)
+    return np.ascontiguousarray(out[..., ::-1])
 
 
 def main(argv: list[str] | None = None) -> int:

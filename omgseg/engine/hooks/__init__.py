@@ -1,5 +1,5 @@
 from .backbone_weights_hook import PretrainedBackboneHook
-from .panoptic_visualization_hook import PanopticVisualizationHook
+from .visualization_hook import SegVisualizationHook
 from .vocabulary_check_hook import VocabularyCheckHook
 
-__all__ = ['PanopticVisualizationHook', 'PretrainedBackboneHook', 'VocabularyCheckHook']
+__all__ = ['PretrainedBackboneHook', 'SegVisualizationHook', 'VocabularyCheckHook']

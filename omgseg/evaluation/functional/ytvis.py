@@ -36,6 +36,8 @@ from pathlib import Path
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from omgseg.utils.progress import progress_bar
+
 IOU_THRS = np.linspace(0.5, 0.95, 10)
 REC_THRS = np.linspace(0.0, 1.0, 101)
 MAX_DETS = (1, 10, 100)
@@ -313,12 +315,16 @@ def _precision_recall(entries: list, a: int, max_det: int) -> tuple | None:
     return precision, rc[:, -1]
 
 
-def ytvis_accumulate(gt: dict, results: list, source: str = 'results') -> tuple:
-    """Precision ``(T=10, R=101, K, A=4, M=3)`` and recall ``(T, K, A, M)`` (-1: no GT)."""
+def ytvis_accumulate(gt: dict, results: list, source: str = 'results', *,
+                     progress: bool = True) -> tuple:
+    """Precision ``(T=10, R=101, K, A=4, M=3)`` and recall ``(T, K, A, M)`` (-1: no GT).
+
+    ``progress``: a bar over videos on stderr when it is a terminal.
+    """
     videos, cat_ids, gts = index_ytvis_gt(gt)
     dts = index_ytvis_results(results, videos, cat_ids, source)
     per_cat: dict = defaultdict(list)
-    for vid in sorted(videos):
+    for vid in progress_bar(sorted(videos), desc='YT-VIS AP', unit='video', enabled=progress):
         for cat in cat_ids:
             g, d = gts.get((vid, cat), []), dts.get((vid, cat), [])
             if g or d:
@@ -350,7 +356,8 @@ def ytvis_summarize(precision: np.ndarray, recall: np.ndarray) -> dict[str, floa
     return dict(zip(STAT_NAMES, values))
 
 
-def ytvis_evaluate(gt: dict, results: list, source: str = 'results') -> dict[str, float]:
+def ytvis_evaluate(gt: dict, results: list, source: str = 'results', *,
+                   progress: bool = True) -> dict[str, float]:
     """YouTube-VIS stats (:data:`STAT_NAMES`, in [0, 1], -1 = undefined) of ``results``.
 
     Args:
@@ -358,8 +365,9 @@ def ytvis_evaluate(gt: dict, results: list, source: str = 'results') -> dict[str
         results: ``[{"video_id", "score", "category_id", "segmentations": [RLE | None] * T}]``
             with masks at the video's size.
         source: name of the results (e.g. the file path) used in error messages.
+        progress: show a bar over videos (stderr, terminals only).
     """
-    return ytvis_summarize(*ytvis_accumulate(gt, results, source))
+    return ytvis_summarize(*ytvis_accumulate(gt, results, source, progress=progress))
 
 
 def format_ytvis_table(stats: dict[str, float]) -> str:

@@ -14,6 +14,7 @@ from torch import nn
 
 from omgseg.models.backbones.clip_factory import (BUILTIN_CLIP_CFGS, build_clip_model,
                                                   load_clip_weights)
+from omgseg.utils.progress import progress_bar
 from omgseg.vocab.names import VILD_TEMPLATES, check_templates, class_synonyms
 
 
@@ -94,7 +95,8 @@ class CLIPTextEncoder(nn.Module):
 
     @torch.no_grad()
     def encode(self, texts: Sequence[str], batch_size: int = 256,
-               device: torch.device | str | None = None) -> torch.Tensor:
+               device: torch.device | str | None = None,
+               progress: bool = False) -> torch.Tensor:
         """Encode ``texts`` in chunks of at most ``batch_size``.
 
         Args:
@@ -102,6 +104,7 @@ class CLIPTextEncoder(nn.Module):
             batch_size: prompts per forward pass (>= 1).
             device: if given, the encoder is moved there first; otherwise it runs where its
                 parameters are.
+            progress: show a bar over chunks (stderr, terminals only).
 
         Returns:
             ``(N, D)`` float32 (D = :attr:`embed_dim`), unit L2 norm per row, on the
@@ -121,7 +124,8 @@ class CLIPTextEncoder(nn.Module):
         feats = []
         # fp32 as in the original, even if the caller runs under autocast.
         with torch.autocast(device_type=param.device.type, enabled=False):
-            for start in range(0, len(texts), batch_size):
+            for start in progress_bar(range(0, len(texts), batch_size), desc='text embeddings',
+                                      unit='batch', enabled=progress):
                 tokens = self.tokenizer(texts[start:start + batch_size]).to(param.device)
                 feat = self.clip.encode_text(tokens).float()
                 feats.append(F.normalize(feat, dim=-1))
@@ -130,7 +134,8 @@ class CLIPTextEncoder(nn.Module):
 
 def compute_class_embeddings(encoder: CLIPTextEncoder, class_names: Sequence[str],
                              templates: Sequence[str] = VILD_TEMPLATES,
-                             batch_size: int = 256) -> tuple[torch.Tensor, list[list[str]]]:
+                             batch_size: int = 256,
+                             progress: bool = True) -> tuple[torch.Tensor, list[list[str]]]:
     """One prompt-ensembled CLIP vector per synonym of every class.
 
     Each synonym is put into every template; the T prompt embeddings are L2-normalised,
@@ -142,6 +147,7 @@ def compute_class_embeddings(encoder: CLIPTextEncoder, class_names: Sequence[str
         class_names: K raw class names; synonyms come from ``normalize_class_name``.
         templates: T prompt templates with one ``{}`` each.
         batch_size: prompts per forward pass.
+        progress: show a bar over forward passes (stderr, terminals only).
 
     Returns:
         ``(embeddings, synonyms)``: float32 ``(K, P, D)`` on the encoder's device, where P is
@@ -151,7 +157,7 @@ def compute_class_embeddings(encoder: CLIPTextEncoder, class_names: Sequence[str
     templates = check_templates(templates)
     synonyms = class_synonyms(class_names)
     prompts = [t.format(s) for syns in synonyms for s in syns for t in templates]
-    feats = encoder.encode(prompts, batch_size=batch_size)           # (S*T, D)
+    feats = encoder.encode(prompts, batch_size=batch_size, progress=progress)  # (S*T, D)
     feats = feats.view(-1, len(templates), feats.shape[-1])          # (S, T, D)
     per_synonym = F.normalize(F.normalize(feats, dim=-1).mean(dim=1), dim=-1)  # (S, D)
     num_syn = max(len(s) for s in synonyms)
