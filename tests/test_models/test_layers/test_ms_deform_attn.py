@@ -3,7 +3,8 @@ CUDA kernel where a GPU and a CUDA build of mmcv exist."""
 import pytest
 import torch
 
-from omgseg.models.layers import MSDeformAttn, mmcv_has_cuda_ops, ms_deform_attn_pytorch
+from omgseg.models.layers import (MSDeformAttn, mmcv_has_cuda_ops, ms_deform_attn,
+                                  ms_deform_attn_pytorch)
 
 
 def reference_ms_deform_attn(value, shapes, locations, weights):
@@ -81,7 +82,11 @@ def test_cuda_kernel_matches_pytorch():
     print('mmcv CUDA kernel used:', mmcv_has_cuda_ops())
 
 
-def test_hand_values_of_one_level():
+@pytest.mark.parametrize('device', ['cpu', pytest.param('cuda', marks=[
+    pytest.mark.cuda,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA device')])])
+def test_hand_values_of_one_level(device):
+    """Through the dispatch: PyTorch on CPU, mmcv's kernel (when built) on CUDA."""
     # one 3x4 level, one head, value of pixel (y, x) = [s, 10 s] with s = 4 y + x
     h, w = 3, 4
     s = torch.arange(h * w, dtype=torch.float64)
@@ -99,12 +104,14 @@ def test_hand_values_of_one_level():
                         [at(3.5, 0), at(3.5, 0)]], dtype=torch.float64)
     weights = torch.tensor([[1.0, 0.0], [0.25, 0.75], [0.5, 0.5], [0.5, 0.5]],
                            dtype=torch.float64)
-    out = ms_deform_attn_pytorch(value, shapes, loc[None, :, None, None],
-                                 weights[None, :, None, None])
+    out = ms_deform_attn(value.to(device), shapes.to(device), torch.zeros(1, dtype=torch.long,
+                                                                          device=device),
+                         loc[None, :, None, None].to(device),
+                         weights[None, :, None, None].to(device)).cpu()
     pixel = value[0, :, 0]
     expected = torch.stack([pixel[6], 0.25 * pixel[6] + 0.75 * pixel[8],
                             0.5 * (pixel[2] + pixel[3]), 0.5 * pixel[3]])
     assert out.shape == (1, 4, 2)
-    torch.testing.assert_close(out[0], expected, rtol=0, atol=1e-12)
+    torch.testing.assert_close(out[0], expected, rtol=0, atol=1e-5)
     torch.testing.assert_close(expected, torch.tensor(
         [[6., 60.], [7.5, 75.], [2.5, 25.], [1.5, 15.]], dtype=torch.float64))
