@@ -6,8 +6,18 @@ import torch
 from omgseg.models.backbones import OpenCLIPBackbone, build_clip_model
 
 
-def test_checkpoint_loading_and_clip_projection(toy_root):
-    ckpt = str(toy_root / 'tiny_clip.pth')
+@pytest.fixture(scope='module')
+def tiny_clip_ckpt(tmp_path_factory) -> str:
+    """A randomly initialised (seeded) tiny CLIP saved as a state dict, built in-process."""
+    torch.manual_seed(0)
+    clip = build_clip_model('omgseg_tiny_convnext')
+    path = tmp_path_factory.mktemp('clip') / 'tiny_clip.pth'
+    torch.save({k: v.detach().contiguous() for k, v in clip.state_dict().items()}, path)
+    return str(path)
+
+
+def test_checkpoint_loading_and_clip_projection(tiny_clip_ckpt):
+    ckpt = tiny_clip_ckpt
     backbone = OpenCLIPBackbone(model_name='omgseg_tiny_convnext', pretrained=ckpt)
     backbone.init_weights()
     clip = build_clip_model('omgseg_tiny_convnext')

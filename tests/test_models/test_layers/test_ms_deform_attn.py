@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from omgseg.models.layers import (MSDeformAttn, mmcv_has_cuda_ops, ms_deform_attn_pytorch,
-                                  resolve_msda_impl)
+from omgseg.models.layers import (MSDeformAttn, mmcv_has_cuda_ops, ms_deform_attn,
+                                  ms_deform_attn_pytorch, resolve_msda_impl)
 
 
 def reference_ms_deform_attn(value, shapes, locations, weights):
@@ -81,3 +81,38 @@ def test_cuda_kernel_matches_pytorch():
     torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-5)
     print('kernel used:', resolve_msda_impl('auto', value), '| mmcv CUDA ops:',
           mmcv_has_cuda_ops())
+
+
+@pytest.mark.parametrize('device', ['cpu', pytest.param('cuda', marks=[
+    pytest.mark.cuda,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA device')])])
+def test_hand_values_of_one_level(device):
+    """Through the dispatch: PyTorch on CPU, the Triton kernel on CUDA."""
+    # one 3x4 level, one head, value of pixel (y, x) = [s, 10 s] with s = 4 y + x
+    h, w = 3, 4
+    s = torch.arange(h * w, dtype=torch.float64)
+    value = torch.stack([s, 10 * s], dim=-1)[None, :, None]            # (1, 12, 1, 2)
+    shapes = torch.tensor([[h, w]])
+
+    def at(x, y):
+        """Normalised location of the pixel-coordinate point (x, y) (pixel centres)."""
+        return [(x + 0.5) / w, (y + 0.5) / h]
+
+    # query 0: one point on pixel (1, 2); query 1: pixels (1, 2) and (2, 0) weighted .25 / .75;
+    # query 2: halfway between (0, 2) and (0, 3); query 3: half a pixel right of (0, 3), where
+    # the other half of the bilinear weight falls on zero padding
+    loc = torch.tensor([[at(2, 1), at(2, 1)], [at(2, 1), at(0, 2)], [at(2.5, 0), at(2.5, 0)],
+                        [at(3.5, 0), at(3.5, 0)]], dtype=torch.float64)
+    weights = torch.tensor([[1.0, 0.0], [0.25, 0.75], [0.5, 0.5], [0.5, 0.5]],
+                           dtype=torch.float64)
+    out = ms_deform_attn(value.to(device), shapes.to(device), torch.zeros(1, dtype=torch.long,
+                                                                          device=device),
+                         loc[None, :, None, None].to(device),
+                         weights[None, :, None, None].to(device)).cpu()
+    pixel = value[0, :, 0]
+    expected = torch.stack([pixel[6], 0.25 * pixel[6] + 0.75 * pixel[8],
+                            0.5 * (pixel[2] + pixel[3]), 0.5 * pixel[3]])
+    assert out.shape == (1, 4, 2)
+    torch.testing.assert_close(out[0], expected, rtol=0, atol=1e-5)
+    torch.testing.assert_close(expected, torch.tensor(
+        [[6., 60.], [7.5, 75.], [2.5, 25.], [1.5, 15.]], dtype=torch.float64))

@@ -1,0 +1,114 @@
+"""VideoPostprocessor on a two-frame, three-query video of 2x2 frames, answers worked by hand.
+
+Queries (things 0, 1; stuff 2; void 3), with softmax probabilities:
+  q0 [3, 0, 0, 0]   -> thing 0, p = .870
+  q1 [0, .5, 2, 0]  -> stuff 2, p = .669 (thing columns .091, .149)
+  q2 [.3, 0, 0, 3]  -> void
+"""
+from __future__ import annotations
+
+import numpy as np
+import pycocotools.mask as mask_util
+import pytest
+import torch
+import torch.nn.functional as F
+
+from omgseg.models.inference import VideoPostprocessor, encode_rles
+from tests.test_models.golden import sigmoid, softmax
+
+CLS = [[3.0, 0.0, 0.0, 0.0], [0.0, 0.5, 2.0, 0.0], [0.3, 0.0, 0.0, 3.0]]
+FRAMES = [
+    [[[2.0, 1.0], [-1.0, -2.0]], [[-2.0, -1.0], [3.0, 2.0]], [[0.0, 0.0], [0.0, 0.0]]],
+    [[[-1.0, 2.0], [0.5, -3.0]], [[1.0, -2.0], [2.0, 2.0]], [[0.0, 0.0], [0.0, 0.0]]],
+]
+Q = 3
+STUFF_ID = Q + 1 + 2          # num_queries + 1 + label
+
+
+def identity(x):
+    return x
+
+
+def run(resize=identity, **kwargs):
+    post = VideoPostprocessor(cls_logits=torch.tensor(CLS, dtype=torch.float64), num_things=2,
+                              max_per_image=2, **kwargs)
+    outs = [post.frame(torch.tensor(f, dtype=torch.float64), resize) for f in FRAMES]
+    return post, outs
+
+
+def test_panoptic_per_frame():
+    _, outs = run()
+    # frame 0: owner [[q0 q0] [q1 q1]], both own exactly their pixels
+    ids, segments = outs[0]['panoptic']
+    assert ids.tolist() == [[1, 1], [STUFF_ID, STUFF_ID]]
+    assert [(s['id'], s['category_id'], s['isthing']) for s in segments] == [
+        (1, 0, True), (STUFF_ID, 2, False)]
+    # frame 1: score x prob at (1, 0) is .87 x sigmoid(.5) = .54 for q0 < .67 x sigmoid(2) = .59
+    # for q1, so q0 is visible on 1 of its 2 pixels (0.5 < 0.8) and is dropped: its pixel
+    # (0, 1) stays void; the ids of the video do not change between frames
+    ids, segments = outs[1]['panoptic']
+    assert ids.tolist() == [[STUFF_ID, 0], [STUFF_ID, STUFF_ID]]
+    assert [s['id'] for s in segments] == [STUFF_ID]
+
+
+def test_instances_top_k_masks_and_video_scores():
+    post, outs = run()
+    res = post.instance_results()
+    # top 2 (query, thing class) pairs: (q0, 0) at .870 and (q1, 1) at .149
+    assert res['queries'].tolist() == [0, 1] and res['labels'].tolist() == [0, 1]
+    logits = np.array(FRAMES)[:, :2]                       # (T, 2 queries, 2, 2)
+    for t in range(2):
+        np.testing.assert_array_equal(outs[t]['instance_masks'].numpy(), logits[t] > 0)
+    # score = class probability x mean sigmoid over the binary tube (all frames together)
+    mask_score = [sigmoid(logits[:, q][logits[:, q] > 0]).mean() for q in range(2)]
+    p = softmax(CLS)
+    np.testing.assert_allclose(res['scores'].numpy(),
+                               [p[0, 0] * mask_score[0], p[1, 1] * mask_score[1]], rtol=1e-6)
+
+
+def test_semantic_argmax_of_mixed_class_maps():
+    _, outs = run()
+    p = softmax(CLS)[:, :3]
+    for t, out in enumerate(outs):
+        scores = np.einsum('qk,qhw->khw', p, sigmoid(FRAMES[t]))
+        np.testing.assert_array_equal(out['semantic'].numpy(), scores.argmax(0))
+    # by hand: frame 0 rows are q0's thing then q1's stuff; in frame 1 the thing wins at
+    # (0, 1) (.806 vs .139) and at (1, 0) (.650 vs .638)
+    assert outs[0]['semantic'].tolist() == [[0, 0], [2, 2]]
+    assert outs[1]['semantic'].tolist() == [[2, 0], [0, 2]]
+
+
+def test_outputs_are_resized_after_selection():
+    def double(x):
+        return F.interpolate(x[None], scale_factor=2, mode='nearest')[0]
+
+    _, small = run()
+    _, big = run(resize=double)
+    for s, b in zip(small, big):
+        np.testing.assert_array_equal(b['panoptic'][0].numpy(),
+                                      np.kron(s['panoptic'][0].numpy(), np.ones((2, 2), int)))
+        np.testing.assert_array_equal(b['semantic'].numpy(),
+                                      np.kron(s['semantic'].numpy(), np.ones((2, 2), int)))
+        assert b['instance_masks'].shape == (2, 4, 4)
+
+
+def test_disabled_outputs_are_absent():
+    post, outs = run(panoptic_on=False, semantic_on=False)
+    assert set(outs[0]) == {'instance_masks'}
+    _, outs = run(instance_on=False, semantic_on=False)
+    assert set(outs[0]) == {'panoptic'}
+
+
+def test_rle_masks_decode_to_the_bitmaps():
+    _, bitmaps = run()
+    _, rles = run(instance_masks='rle')
+    for b, r in zip(bitmaps, rles):
+        for mask, rle in zip(b['instance_masks'], r['instance_masks']):
+            decoded = mask_util.decode(dict(rle, counts=rle['counts'].encode('ascii')))
+            np.testing.assert_array_equal(decoded.astype(bool), mask.numpy())
+    assert encode_rles(torch.zeros((2, 3, 3), dtype=torch.bool)) == [None, None]
+
+
+def test_bad_mask_format_is_a_clear_error():
+    with pytest.raises(ValueError, match='instance_masks'):
+        run(instance_masks='png')
