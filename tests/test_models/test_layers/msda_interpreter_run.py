@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-KERNEL_FILE = (Path(__file__).resolve().parents[2] / 'omgseg' / 'models' / 'layers'
+KERNEL_FILE = (Path(__file__).resolve().parents[3] / 'omgseg' / 'models' / 'layers'
                / 'ms_deform_attn_triton.py')
 
 

@@ -14,8 +14,8 @@ import torch
 from omgseg.models.layers import (MSDA_IMPL_ENV, MSDeformAttn, mmcv_has_cuda_ops,
                                   ms_deform_attn, ms_deform_attn_pytorch, resolve_msda_impl)
 
-ROOT = Path(__file__).resolve().parents[2]
-RUNNER = ROOT / 'tests' / 'test_models' / 'msda_interpreter_run.py'
+ROOT = Path(__file__).resolve().parents[3]
+RUNNER = ROOT / 'tests' / 'test_models' / 'test_layers' / 'msda_interpreter_run.py'
 needs_triton = pytest.mark.skipif(importlib.util.find_spec('triton') is None,
                                   reason='triton is not installed')
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA device')
