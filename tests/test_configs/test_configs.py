@@ -34,7 +34,7 @@ def test_config_loads(path):
     # the model's and every evaluation entry's test settings are valid sections
     InferenceSettings.from_cfg(cfg.model.get('test_cfg'))
     for loop in ('val_cfg', 'test_cfg'):
-        for entry in cfg.get(loop, {}).get('extra', []):
+        for entry in (cfg.get(loop) or {}).get('extra', []):
             InferenceSettings.from_cfg(cfg.model.get('test_cfg')).merged(entry.get('test_cfg'))
 
 
