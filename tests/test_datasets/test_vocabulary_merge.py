@@ -2,19 +2,16 @@
 class list."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 from mmdet.datasets import CocoPanopticDataset
 from mmengine.config import Config
 
+from omgseg.apis.gen_class_embeddings import read_vocabulary
 from omgseg.datasets.metainfo import get_vocabulary, merged_vocabulary, vocabulary_from
 from omgseg.datasets.metainfo.merge import NO_CLASS, merge_vocabularies
 from omgseg.models.text.vocabulary import normalize_class_name
 
-ROOT = Path(__file__).resolve().parents[2]
 # Cityscapes as OMG-Seg's CityscapesPanopticDataset lists it (things first)
 CITYSCAPES = dict(
     thing_classes=('person', 'rider', 'car', 'truck', 'bus', 'train', 'motorcycle', 'bicycle'),
@@ -151,19 +148,11 @@ def test_paper_recipe_counts(with_yt21, things, stuff):
     assert luts[0].tolist() == list(range(133 - 53)) + list(range(things, things + 53))
 
 
-def _read_vocabulary():
-    spec = importlib.util.spec_from_file_location('gen_class_embeddings_tool',
-                                                  ROOT / 'tools' / 'gen_class_embeddings.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.read_vocabulary
-
-
 def test_gen_class_embeddings_reads_a_merged_vocabulary(tmp_path):
     path = tmp_path / 'cfg.py'
     path.write_text("vocabulary = dict(merge=['toy', dict(thing_classes=['cat'], "
                     "stuff_classes=['sea'])])\n")
-    vocab = _read_vocabulary()(Config.fromfile(str(path)))
+    vocab = read_vocabulary(Config.fromfile(str(path)))
     toy = get_vocabulary('toy')
     assert vocab['classes'] == list(toy['thing_classes'] + ('cat',) + toy['stuff_classes'] +
                                     ('sea',))
