@@ -48,50 +48,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def draw_overlay(image: np.ndarray, results: list[dict], alpha: float = 0.5) -> np.ndarray:
-    """Blend each mask in its own colour over ``image`` and draw its prompt and label.
-
-    Args:
-        image: (H, W, 3) uint8 BGR.
-        results: :func:`omgseg.apis.segment_prompts` output.
-
-    Returns:
-        (H, W, 3) uint8 BGR.
-    """
-    import cv2
-
-    from omgseg.visualization.panoptic_overlay import segment_color
-
-    out = image.astype(np.float32)
-    colors = [segment_color(i, i + 1) for i in range(len(results))]
-    for res, color in zip(results, colors):
-        m = res['mask']
-        out[m] = out[m] * (1 - alpha) + np.asarray(color, np.float32) * alpha
-    out = out.astype(np.uint8)
-    for res, color in zip(results, colors):
-        edges = cv2.morphologyEx(res['mask'].astype(np.uint8), cv2.MORPH_GRADIENT,
-                                 np.ones((3, 3), np.uint8)) > 0
-        out[edges] = color
-        kind, *coords = res['prompt']
-        c = [int(round(v)) for v in coords]
-        if kind == 'point':
-            cv2.circle(out, (c[0], c[1]), 4, (255, 255, 255), -1)
-            cv2.circle(out, (c[0], c[1]), 4, color, 1)
-            anchor = (c[0] + 6, c[1])
-        else:
-            cv2.rectangle(out, (c[0], c[1]), (c[2], c[3]), color, 2)
-            anchor = (c[0], max(c[1] - 4, 10))
-        cv2.putText(out, f'{res["label"]} {res["score"]:.2f}', anchor,
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.4, color, 1, cv2.LINE_AA)
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import cv2
 
     from omgseg.apis import init_model, segment_prompts
     from omgseg.datasets.transforms.loading import read_image
+    from omgseg.visualization.prompt_overlay import describe_prompt_result, draw_overlay
 
     try:
         image = read_image(args.image, 'image', 'bgr')
@@ -109,10 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if not cv2.imwrite(args.out, draw_overlay(image, results)):
         raise SystemExit(f'could not write {args.out} (unknown image extension?).')
     for i, res in enumerate(results):
-        kind, *coords = res['prompt']
-        where = ' '.join(f'{v:g}' for v in coords)
-        print(f'prompt {i} {kind} ({where}): {res["label"]} score={res["score"]:.3f} '
-              f'area={int(res["mask"].sum())} px')
+        print(describe_prompt_result(i, res))
     print(f'overlay written to {args.out}')
     return 0
 
