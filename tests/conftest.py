@@ -30,18 +30,31 @@ def run_tool(*args: str, cwd: Path = ROOT, timeout: int = 600) -> subprocess.Com
     return proc
 
 
+def _quiet(msg: str) -> None:
+    """A ``log`` that drops the writers' progress lines."""
+
+
 @pytest.fixture(scope='session')
 def toy_root(tmp_path_factory) -> Path:
-    """data/toy-like folder with 24 train / 8 val images, tiny CLIP and embeddings."""
+    """data/toy-like folder with 24 train / 8 val images, tiny CLIP and embeddings, written
+    in-process by the package functions the toy tools call."""
+    from mmengine.config import Config
+
+    from omgseg.apis.gen_class_embeddings import generate_class_embeddings
+    from omgseg.datasets.toy.make_all import make_toy_data
+    from omgseg.toy_clip.checkpoint import make_tiny_clip
+
     root = tmp_path_factory.mktemp('toy')
-    run_tool('tools/dataset_converters/make_toy_data.py', '--out', str(root),
-             '--num-train-videos', '4', '--num-val-videos', '2', '--video-frames', '6', '8',
-             '--num-davis-train', '2', '--num-davis-val', '2', '--davis-frames', '6',
-             '--num-train', '24', '--num-val', '8')
-    run_tool('tools/misc/make_tiny_clip.py', '--out', str(root / 'tiny_clip.pth'))
-    run_tool('tools/gen_class_embeddings.py', str(TOY_CONFIG),
-             '--out', str(root / 'class_embeddings' / 'tiny_clip_toy.pth'),
-             '--cfg-options', f'model.backbone.pretrained={root / "tiny_clip.pth"}')
+    # building the text encoder draws its random init: keep the tests' RNG stream as it was
+    with torch.random.fork_rng(devices=[]):
+        make_toy_data(root, num_train_videos=4, num_val_videos=2, video_frames=(6, 8),
+                      num_davis_train=2, num_davis_val=2, davis_frames=6, num_train=24,
+                      num_val=8, log=_quiet)
+        make_tiny_clip(str(root / 'tiny_clip.pth'))
+        cfg = Config.fromfile(str(TOY_CONFIG))
+        cfg.merge_from_dict({'model.backbone.pretrained': str(root / 'tiny_clip.pth')})
+        generate_class_embeddings(cfg, out=str(root / 'class_embeddings' / 'tiny_clip_toy.pth'),
+                                  log=_quiet)
     return root
 
 

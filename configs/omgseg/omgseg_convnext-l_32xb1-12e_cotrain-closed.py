@@ -8,8 +8,7 @@
 #   GPUS=32 GPUS_PER_NODE=8 bash tools/slurm_train.sh PARTITION omgseg \
 #       configs/omgseg/omgseg_convnext-l_32xb1-12e_cotrain-closed.py work_dirs/cotrain-closed \
 #       --auto-scale-lr
-_base_ = ['../_base_/cotrain/omgseg_cotrain-ov.py', '../_base_/datasets/youtube_vis_2021.py',
-          '../_base_/datasets/ade20k_panoptic.py']
+_base_ = ['../_base_/cotrain/omgseg_cotrain-ov.py', '../_base_/datasets/ade20k_panoptic.py']
 
 vocabulary = _base_.cotrain_closed_vocabulary
 class_embed_path = _base_.embed_dir + 'cotrain-closed.pth'

@@ -7,7 +7,7 @@
 #   GPUS=32 GPUS_PER_NODE=8 bash tools/slurm_train.sh PARTITION omgseg \
 #       configs/omgseg/omgseg_convnext-l_32xb1-12e_cotrain-ov-yt21.py work_dirs/cotrain-ov-yt21 \
 #       --auto-scale-lr
-_base_ = ['../_base_/cotrain/omgseg_cotrain-ov.py', '../_base_/datasets/youtube_vis_2021.py']
+_base_ = ['../_base_/cotrain/omgseg_cotrain-ov.py']
 
 vocabulary = _base_.cotrain_ov_yt21_vocabulary
 class_embed_path = _base_.embed_dir + 'cotrain-ov-yt21.pth'

@@ -15,7 +15,7 @@ _base_ = [
 ]
 vocabulary = 'ade20k_panoptic'
 model = dict(
-    panoptic_head=dict(num_things_classes=None, num_stuff_classes=None, vocabulary=vocabulary,
+    panoptic_head=dict(vocabulary=vocabulary,
                        class_embed_path=_base_.embed_dir + 'ade20k_panoptic.pth'),
     test_cfg=dict(objects=dict(panoptic_on=True, instance_on=False, semantic_on=True),
                   open_vocab=dict(train_vocabulary=_base_.cotrain_ov_vocabulary, alpha=0.4,

@@ -10,7 +10,7 @@ _base_ = [
 ]
 vocabulary = 'cityscapes_panoptic'
 model = dict(
-    panoptic_head=dict(num_things_classes=None, num_stuff_classes=None, vocabulary=vocabulary,
+    panoptic_head=dict(vocabulary=vocabulary,
                        class_embed_path=_base_.embed_dir + 'cityscapes_panoptic.pth'),
     test_cfg=dict(objects=dict(panoptic_on=True, instance_on=False, semantic_on=False)))
 test_dataloader = dict(

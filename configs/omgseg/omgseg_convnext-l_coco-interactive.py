@@ -14,8 +14,7 @@ _base_ = [
 # see ..._coco-interactive-ov.py): COCO's open-vocabulary names, the COCO eval's file.
 #   python tools/gen_class_embeddings.py configs/omgseg/omgseg_convnext-l_coco-interactive.py
 vocabulary = 'coco_panoptic_ov'
-model = dict(panoptic_head=dict(num_things_classes=None, num_stuff_classes=None,
-                                vocabulary=vocabulary,
+model = dict(panoptic_head=dict(vocabulary=vocabulary,
                                 class_embed_path=_base_.embed_dir + 'coco_panoptic_ov.pth',
                                 prompt_encoder=dict(type='PromptEncoder')))
 test_dataloader = dict(

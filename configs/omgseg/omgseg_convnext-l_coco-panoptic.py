@@ -9,8 +9,7 @@ _base_ = [
     '../_base_/cotrain/vocabularies.py'
 ]
 vocabulary = 'coco_panoptic_ov'
-model = dict(panoptic_head=dict(num_things_classes=None, num_stuff_classes=None,
-                                vocabulary=vocabulary,
+model = dict(panoptic_head=dict(vocabulary=vocabulary,
                                 class_embed_path=_base_.embed_dir + 'coco_panoptic_ov.pth'))
 test_dataloader = dict(
     batch_size=1, num_workers=2, persistent_workers=True, drop_last=False,

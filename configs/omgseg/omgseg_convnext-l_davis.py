@@ -21,8 +21,7 @@ davis_pipeline = [
         dict(type='Resize', scale=(1280, 736), keep_ratio=True)]),
     dict(type='PackClipInputs'),
 ]
-model = dict(panoptic_head=dict(num_things_classes=None, num_stuff_classes=None,
-                                vocabulary=vocabulary,
+model = dict(panoptic_head=dict(vocabulary=vocabulary,
                                 class_embed_path=_base_.embed_dir + 'coco_panoptic_ov.pth'),
              test_cfg=dict(vos=dict(num_proposals=25),
                            clips=dict(clip_size=5, clip_size_small=3, small_clip_thr=15)))

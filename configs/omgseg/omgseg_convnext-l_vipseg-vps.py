@@ -9,7 +9,7 @@ _base_ = [
 vocabulary = 'vipseg'
 model = dict(
     panoptic_head=dict(
-        num_things_classes=None, num_stuff_classes=None, vocabulary=vocabulary,
+        vocabulary=vocabulary,
         class_embed_path='data/class_embeddings/convnext_large_d_320/vipseg.pth'),
     # MinVIS clips of 2 frames (3 for videos of <= 15 frames), as the original's VIPSeg setting
     test_cfg=dict(objects=dict(panoptic_on=True, instance_on=False, semantic_on=False),

@@ -5,12 +5,12 @@
 #   bash tools/dist_test.sh configs/omgseg/omgseg_convnext-l_youtube-vis-2019.py CHECKPOINT 8
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_12e.py',
-    '../_base_/models/omgseg_convnext-l.py', '../_base_/datasets/youtube_vis_2019.py'
+    '../_base_/models/omgseg_convnext-l.py', '../_base_/datasets/youtube_vis.py'
 ]
 vocabulary = 'youtube_vis_2019'
 model = dict(
     panoptic_head=dict(
-        num_things_classes=None, num_stuff_classes=None, vocabulary=vocabulary,
+        vocabulary=vocabulary,
         class_embed_path='data/class_embeddings/convnext_large_d_320/youtube_vis_2019.pth'),
     # MinVIS clips of 5 frames (3 for videos of <= 15 frames); RLE masks keep memory flat
     test_cfg=dict(objects=dict(panoptic_on=False, instance_on=True, semantic_on=False,

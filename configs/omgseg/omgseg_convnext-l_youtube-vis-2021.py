@@ -5,8 +5,7 @@
 #   --cfg-options model.test_cfg.open_vocab=None
 #   python tools/gen_class_embeddings.py configs/omgseg/omgseg_convnext-l_youtube-vis-2021.py
 #   bash tools/dist_test.sh configs/omgseg/omgseg_convnext-l_youtube-vis-2021.py CHECKPOINT 8
-_base_ = ['./omgseg_convnext-l_youtube-vis-2019.py', '../_base_/datasets/youtube_vis_2021.py',
-          '../_base_/cotrain/vocabularies.py']
+_base_ = ['./omgseg_convnext-l_youtube-vis-2019.py', '../_base_/cotrain/vocabularies.py']
 vocabulary = 'youtube_vis_2021'
 model = dict(
     panoptic_head=dict(

@@ -9,8 +9,6 @@ _base_ = [
     '../_base_/models/omgseg_convnext-l.py', '../_base_/datasets/toy_coco_panoptic.py'
 ]
 feat_channels = 64
-num_things_classes = 5
-num_stuff_classes = 3
 class_embed_path = 'data/toy/class_embeddings/tiny_clip_toy.pth'
 
 model = dict(
@@ -19,8 +17,7 @@ model = dict(
     panoptic_head=dict(
         feat_channels=feat_channels,
         num_queries=30,
-        num_things_classes=num_things_classes,
-        num_stuff_classes=num_stuff_classes,
+        vocabulary='toy',  # 5 things, 3 stuff; the datasets label in it too
         class_embed_path=class_embed_path,
         pixel_decoder=dict(
             norm_cfg=dict(type='GN', num_groups=8),

@@ -21,7 +21,8 @@ model = dict(
     # frozen, as OMG-Seg's CLIP: the open-vocabulary fusion needs the features the CLIP head
     # was trained on (tools/misc/pretrain_tiny_clip.py trains the head, not the trunk)
     backbone=dict(pretrained=toy_clip, frozen=True),
-    panoptic_head=dict(num_things_classes=None, num_stuff_classes=None, vocabulary=vocabulary,
+    # the merged vocabulary (a dict) replaces the base's 'toy' (a name)
+    panoptic_head=dict(vocabulary=dict(vocabulary, _delete_=True),
                        class_embed_path=embed_dir + 'cotrain.pth',
                        prompt_encoder=dict(type='PromptEncoder'),
                        # the first layer of a prompt query attends everywhere: on the toy

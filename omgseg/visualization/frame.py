@@ -26,7 +26,7 @@ TASK_FIELDS = {TASK_PANOPTIC: 'pred_panoptic_seg', TASK_SEMANTIC: 'pred_sem_seg'
                TASK_INTERACTIVE: 'pred_prompt_masks'}
 FIELD_ORDER = ('pred_prompt_masks', 'pred_vos_seg', 'pred_panoptic_seg', 'pred_instances',
                'pred_sem_seg')
-_POINT = 1  # prompt kind of a click (omgseg.models.prompts.sampling.POINT)
+_POINT = 1  # prompt kind of a click (omgseg.structures.prompts.POINT)
 
 
 def _np(value) -> np.ndarray:

@@ -1,6 +1,7 @@
 """omgseg.apis: init_model from a saved checkpoint, segment_prompts (sizes, prompt independence,
-open-vocabulary labels, errors) and the interactive command-line demo."""
-import importlib.util
+open-vocabulary labels, errors) and the pieces of the interactive command-line demo."""
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -9,6 +10,7 @@ import torch
 
 from omgseg.apis import init_model, pipeline_resize, segment_prompts
 from omgseg.registry import MODELS
+from omgseg.visualization import describe_prompt_result, draw_overlay
 from tests.conftest import ROOT, toy_cfg
 
 PROMPT_OPTS = {'model.panoptic_head.prompt_encoder': dict(type='PromptEncoder')}
@@ -142,40 +144,30 @@ def test_bad_prompts_are_refused(model, image, kwargs, match):
         segment_prompts(model, image, **kwargs)
 
 
-def _demo():
-    """tools/demo/interactive_demo.py as a module: run in-process, a subprocess would spend
-    ~20 s importing mmdet again."""
-    path = ROOT / 'tools' / 'demo' / 'interactive_demo.py'
-    spec = importlib.util.spec_from_file_location('interactive_demo', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_demo_writes_an_overlay(saved, toy_root, tmp_path, capsys):
-    cfg_path, ckpt, _ = saved
+def test_demo_overlay_and_lines(model, toy_root):
+    """What tools/demo/interactive_demo.py does with the model's results: one line per prompt,
+    an overlay that differs from the image."""
     img_path = sorted((toy_root / 'coco' / 'val2017').glob('*'))[0]
-    out = tmp_path / 'vis' / 'overlay.png'
-    assert _demo().main([str(img_path), str(cfg_path), str(ckpt), '--points', '20', '30',
-                         '--boxes', '10', '10', '60', '50', '--vocabulary', 'cat', 'dog',
-                         '--out', str(out)]) == 0
-    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith('prompt ')]
+    source = cv2.imread(str(img_path))
+    results = segment_prompts(model, source, points=np.asarray([[20, 30]]),
+                              boxes=np.asarray([[10, 10, 60, 50]]), vocabulary=['cat', 'dog'])
+    lines = [describe_prompt_result(i, res) for i, res in enumerate(results)]
     assert len(lines) == 2 and lines[0].startswith('prompt 0 point (20 30)')
     assert lines[1].startswith('prompt 1 box (10 10 60 50)')
     assert all((' cat ' in ln) or (' dog ' in ln) for ln in lines)
-    overlay = cv2.imread(str(out))
-    source = cv2.imread(str(img_path))
-    assert overlay is not None and overlay.shape == source.shape
+    assert lines[0].endswith(f'area={int(results[0]["mask"].sum())} px')
+    overlay = draw_overlay(source, results)
+    assert overlay.shape == source.shape and overlay.dtype == np.uint8
     assert not np.array_equal(overlay, source)
 
 
-def test_demo_reports_bad_prompts_without_a_traceback(saved, toy_root, tmp_path):
-    cfg_path, ckpt, _ = saved
-    img_path = sorted((toy_root / 'coco' / 'val2017').glob('*'))[0]
-    demo = _demo()
-    with pytest.raises(SystemExit, match='box 0 .*degenerate'):
-        demo.main([str(img_path), str(cfg_path), str(ckpt), '--boxes', '30', '10', '20', '50',
-                   '--out', str(tmp_path / 'x.png')])
-    with pytest.raises(SystemExit):  # argparse: an odd number of point coordinates
-        demo.main([str(img_path), str(cfg_path), str(ckpt), '--points', '1', '2', '3'])
+def test_demo_cli_refuses_bad_prompts_before_loading(tmp_path):
+    demo = ROOT / 'tools' / 'demo' / 'interactive_demo.py'
+    for prompts, message in ((['--points', '1', '2', '3'], 'x y pairs'),
+                             ([], 'at least one prompt')):
+        proc = subprocess.run([sys.executable, str(demo), 'img.png', 'cfg.py', 'ckpt.pth',
+                               *prompts, '--out', str(tmp_path / 'x.png')], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2 and message in proc.stderr
+        assert 'Traceback' not in proc.stderr
     assert not (tmp_path / 'x.png').exists()

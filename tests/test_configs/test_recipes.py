@@ -50,7 +50,7 @@ def test_open_vocab_recipe_vocabularies_are_the_papers(path, expected):
     # the head classifies in that vocabulary and the joint dataset labels in it
     assert cfg.model.panoptic_head.vocabulary == cfg.vocabulary
     assert cfg.train_dataloader.dataset.vocabulary == cfg.vocabulary
-    assert cfg.model.panoptic_head.num_things_classes is None
+    assert 'num_things_classes' not in cfg.model.panoptic_head  # counts follow the vocabulary
 
 
 def test_closed_recipe_head_and_data_share_the_vocabulary():
@@ -159,7 +159,7 @@ def test_open_vocab_evaluations_fuse_against_the_recipe_vocabulary(name, test_vo
 def test_eval_configs_classify_in_their_dataset_vocabulary(name, vocab, counts):
     cfg = cfg_of(EVALS[name])
     head = cfg.model.panoptic_head
-    assert head.vocabulary == vocab and head.num_things_classes is None
+    assert head.vocabulary == vocab and 'num_things_classes' not in head
     assert _counts(head.vocabulary) == counts
     assert cfg.test_dataloader.dataset.vocabulary == vocab
     assert head.class_embed_path.endswith(f'/{vocab}.pth')

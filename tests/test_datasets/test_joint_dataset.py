@@ -1,7 +1,6 @@
 """JointDataset: datasets with different vocabularies in one merged vocabulary, on toy data."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -9,13 +8,13 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import DefaultSampler
 
+from omgseg.apis.gen_class_embeddings import read_vocabulary
 from omgseg.datasets.joint_dataset import JointDataset
 from omgseg.datasets.samplers import TaskBatchSampler, task_group
 from omgseg.datasets.toy import generate_toy_coco, generate_toy_vipseg
 from omgseg.registry import DATASETS
 from omgseg.structures import IGNORE_INDEX
 
-ROOT = Path(__file__).resolve().parents[2]
 # the toy classes renamed (synonyms), reordered, plus one the toy json never uses
 RENAMED = dict(thing_classes=('dog,puppy', 'cat', 'bike/bicycle', 'human,person', 'car', 'bird'),
                stuff_classes=('sky,clouds', 'road,street', 'grass'))
@@ -172,14 +171,10 @@ def test_only_class_agnostic_datasets_is_an_error(toy):
 
 
 def test_gen_class_embeddings_reads_a_lazy_joint_dataset(tmp_path):
-    spec = importlib.util.spec_from_file_location('gen_class_embeddings_tool',
-                                                  ROOT / 'tools' / 'gen_class_embeddings.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    # data that does not exist: the tool builds the train dataset lazily, reading no file
+    # data that does not exist: the job builds the train dataset lazily, reading no file
     cfg = Config(dict(train_dataloader=dict(dataset=dict(
         type='JointDataset', datasets=[_coco(tmp_path, RENAMED), _coco(tmp_path, 'toy')]))))
-    vocab = tool.read_vocabulary(cfg)
+    vocab = read_vocabulary(cfg)
     assert vocab['classes'] == list(RENAMED['thing_classes'] + RENAMED['stuff_classes'])
     assert (vocab['num_things'], vocab['num_stuff']) == (6, 3)
     assert 'JointDataset' in vocab['source']

@@ -1,7 +1,8 @@
-"""tools/dataset_converters/ade20k_panoptic.py: ADEChallengeData2016 semantic + instance maps
+"""The ADE20K converter (omgseg.datasets.converters.ade20k_panoptic, command line
+tools/dataset_converters/ade20k_panoptic.py): ADEChallengeData2016 semantic + instance maps
 -> COCO panoptic, read back by our dataset with the ade20k_panoptic vocabulary; the
 vocabulary; the toy ADE writer and make_toy_data's --cityscapes / --ade20k flags."""
-import importlib.util
+import inspect
 import json
 import subprocess
 import sys
@@ -13,12 +14,14 @@ from mmengine.config import Config
 from PIL import Image
 
 from omgseg.datasets.base import match_category
+from omgseg.datasets.converters import ade20k_panoptic as ade
+from omgseg.vocab import get_vocabulary
+from omgseg.vocab.lists.image import (ADE20K_INSTANCE_TO_SEMANTIC,
+                                                    ADE20K_SEMANTIC_IDS, ADE20K_THINGS)
 from omgseg.datasets.toy.ade_writer import generate_toy_ade20k
+from omgseg.datasets.toy.make_all import make_toy_data
 from omgseg.evaluation.functional.files import read_id_png
 from omgseg.registry import DATASETS
-from omgseg.vocab import get_vocabulary
-from omgseg.vocab.lists.image import (ADE20K_INSTANCE_TO_SEMANTIC, ADE20K_SEMANTIC_IDS,
-                                      ADE20K_THINGS)
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / 'tools' / 'dataset_converters'
@@ -26,17 +29,6 @@ CONFIG = ROOT / 'configs' / '_base_' / 'datasets' / 'ade20k_panoptic.py'
 H, W = 6, 8
 PERSON, BICYCLE = ADE20K_SEMANTIC_IDS.index(13), ADE20K_SEMANTIC_IDS.index(128)
 WALL, SKY, ROAD = (ADE20K_SEMANTIC_IDS.index(i) for i in (1, 3, 7))
-
-
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(f'omgseg_test_{name}', TOOLS / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # worker processes unpickle its functions by name
-    spec.loader.exec_module(module)
-    return module
-
-
-ade = _tool('ade20k_panoptic')
 
 
 def _maps() -> tuple[np.ndarray, np.ndarray]:
@@ -154,9 +146,9 @@ def test_parallel_conversion_matches_serial(tmp_path):
 
 
 def test_make_toy_data_flags_are_off_by_default_and_convert_when_on(tmp_path):
-    make = _tool('make_toy_data')
-    args = make.parse_args([])
-    assert not args.cityscapes and not args.ade20k
+    defaults = inspect.signature(make_toy_data).parameters
+    assert defaults['cityscapes_counts'].default is None
+    assert defaults['ade20k_counts'].default is None
     proc = subprocess.run(
         [sys.executable, str(TOOLS / 'make_toy_data.py'), '--out', str(tmp_path),
          '--num-train', '1', '--num-val', '1', '--num-train-videos', '1',

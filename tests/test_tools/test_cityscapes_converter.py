@@ -1,6 +1,6 @@
-"""tools/dataset_converters/cityscapes.py: official gtFine -> COCO panoptic, read back by our
+"""The Cityscapes converter (omgseg.datasets.converters.cityscapes, command line
+tools/dataset_converters/cityscapes.py): official gtFine -> COCO panoptic, read back by our
 dataset with the cityscapes_panoptic vocabulary; the vocabulary; the toy Cityscapes writer."""
-import importlib.util
 import json
 import subprocess
 import sys
@@ -11,26 +11,16 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
+from omgseg.datasets.converters import cityscapes as cs
+from omgseg.vocab import get_vocabulary
 from omgseg.datasets.toy.cityscapes_writer import generate_toy_cityscapes
 from omgseg.evaluation.functional.files import read_id_png
 from omgseg.registry import DATASETS
-from omgseg.vocab import get_vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / 'tools' / 'dataset_converters' / 'cityscapes.py'
 CONFIG = ROOT / 'configs' / '_base_' / 'datasets' / 'cityscapes_panoptic.py'
 H, W = 6, 8
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location('omgseg_test_cityscapes_tool', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # worker processes unpickle its functions by name
-    spec.loader.exec_module(module)
-    return module
-
-
-cs = _tool()
 
 
 def _image_a() -> np.ndarray:

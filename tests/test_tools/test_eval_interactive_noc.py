@@ -1,7 +1,7 @@
-"""tools/analysis_tools/eval_interactive_noc.py: the click-combination rule, lock-step rounds
-equal per-object simulate_clicks, and the tool end to end on the toy data."""
-import importlib.util
-import json
+"""Interactive NoC (omgseg.evaluation.offline.interactive_noc, command line
+tools/analysis_tools/eval_interactive_noc.py): the click-combination rule, lock-step rounds
+equal per-object simulate_clicks, and the job end to end on the toy data."""
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,16 +10,14 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from omgseg.evaluation.functional.interactive import simulate_clicks
+from omgseg.evaluation.functional.interactive import (combine_click_masks, simulate_clicks,
+                                                      simulate_objects)
+from omgseg.evaluation.offline.interactive_noc import build_interactive_eval, evaluate_noc
 from omgseg.registry import MODELS
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / 'tools' / 'analysis_tools' / 'eval_interactive_noc.py'
 CONFIG = ROOT / 'configs' / 'toy' / 'omgseg_tiny_toy-interactive.py'
-_spec = importlib.util.spec_from_file_location('eval_interactive_noc', SCRIPT)
-noc_tool = importlib.util.module_from_spec(_spec)
-sys.modules['eval_interactive_noc'] = noc_tool
-_spec.loader.exec_module(noc_tool)
 
 
 def test_combine_click_masks_is_positive_union_minus_negative_union():
@@ -27,7 +25,7 @@ def test_combine_click_masks_is_positive_union_minus_negative_union():
     m[0, 0, :3] = True
     m[1, 0, 2:] = True
     m[2, 0, 1:3] = True
-    out = noc_tool.combine_click_masks(m, [(0, 0, True), (4, 0, True), (1, 0, False)])
+    out = combine_click_masks(m, [(0, 0, True), (4, 0, True), (1, 0, False)])
     assert out[0].tolist() == [True, False, False, True, True]
 
 
@@ -52,12 +50,12 @@ def test_lock_step_rounds_equal_simulate_clicks_per_object():
 
     def predict_many(objects):
         calls.append(len(objects))
-        return [noc_tool.combine_click_masks([one(x, y) for x, y, _ in c], c) for c in objects]
+        return [combine_click_masks([one(x, y) for x, y, _ in c], c) for c in objects]
 
-    got = noc_tool.simulate_objects(predict_many, gts, max_clicks=6, stop_iou=0.9)
+    got = simulate_objects(predict_many, gts, max_clicks=6, stop_iou=0.9)
     for g, ious in zip(gts, got):
         want = simulate_clicks(
-            lambda c: noc_tool.combine_click_masks([one(x, y) for x, y, _ in c], c), g,
+            lambda c: combine_click_masks([one(x, y) for x, y, _ in c], c), g,
             max_clicks=6, stop_iou=0.9)
         assert ious == pytest.approx(want)
     assert calls[0] == 3 and len(calls) == max(len(s) for s in got)   # one call per round
@@ -76,16 +74,14 @@ def toy_run(toy_root, tmp_path_factory):
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)            # untrained: any masks, the protocol still runs
     torch.save({'state_dict': model.state_dict()}, tmp / 'toy.pth')
-    out = tmp / 'out' / 'noc.json'
-    rc = noc_tool.main([str(tmp / 'cfg.py'), str(tmp / 'toy.pth'), '--max-images', '2',
-                        '--max-clicks', '3', '--out', str(out), '--device', 'cpu'])
-    return rc, out, toy_root
+    model, dataset = build_interactive_eval(str(tmp / 'cfg.py'), str(tmp / 'toy.pth'),
+                                            device='cpu')
+    res = evaluate_noc(model, dataset, max_images=2, max_clicks=3, log=lambda msg: None)
+    return res, tmp
 
 
-def test_tool_on_toy_data_writes_the_schema(toy_run):
-    rc, out, _ = toy_run
-    assert rc == 0
-    res = json.loads(out.read_text())
+def test_job_on_toy_data_gives_the_schema(toy_run):
+    res, _ = toy_run
     assert set(res) == {'mIoU@1', 'NoC@85', 'NoC@90', 'num_objects'}
     assert res['num_objects'] > 2                      # several segments in 2 toy images
     assert 0.0 <= res['mIoU@1'] <= 100.0
@@ -94,9 +90,21 @@ def test_tool_on_toy_data_writes_the_schema(toy_run):
     assert res['NoC@85'] <= res['NoC@90']
 
 
-def test_tool_refuses_a_non_interactive_config(toy_run, tmp_path):
-    _, out, toy_root = toy_run
+def test_job_refuses_a_non_interactive_config(toy_run):
+    _, tmp = toy_run
     panoptic = ROOT / 'configs' / 'toy' / 'omgseg_tiny_toy-coco-panoptic.py'
-    with pytest.raises(SystemExit, match='interactive'):
-        noc_tool.main([str(panoptic), str(out.parent.parent / 'toy.pth'), '--out',
-                       str(tmp_path / 'x.json')])
+    with pytest.raises(ValueError, match='interactive test set'):
+        build_interactive_eval(str(panoptic), str(tmp / 'toy.pth'), device='cpu')
+
+
+def test_cli_checks_its_arguments_first(tmp_path):
+    # both refused before any model or dataset is built, with a one-line message
+    for extra, message in (([str(tmp_path / 'none.pth')], 'does not exist'),
+                           ([str(tmp_path / 'none.pth'), '--max-clicks', '0'],
+                            '--max-clicks must be >= 1')):
+        proc = subprocess.run([sys.executable, str(SCRIPT), str(CONFIG), *extra,
+                               '--out', str(tmp_path / 'x.json')], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode != 0 and message in proc.stderr.strip().splitlines()[-1]
+        assert 'Traceback' not in proc.stderr
+    assert not (tmp_path / 'x.json').exists()

@@ -1,6 +1,6 @@
-"""tools/analysis_tools/eval_vpq.py on a tiny VIPSeg-layout submission, and VideoPanopticMetric,
-whose outfile_prefix submission the CLI scores to the metric's own numbers."""
-import importlib.util
+"""The VPQ job (omgseg.evaluation.offline.vpq) and its command line,
+tools/analysis_tools/eval_vpq.py, on a tiny VIPSeg-layout submission, and VideoPanopticMetric,
+whose outfile_prefix submission the job scores to the metric's own numbers."""
 import json
 import re
 import subprocess
@@ -16,13 +16,10 @@ from PIL import Image
 
 from omgseg.evaluation.functional import PQStat, id2rgb, rgb2id, vpq_summary, vpq_video_stats
 from omgseg.evaluation.metrics import VideoPanopticMetric
+from omgseg.evaluation.offline.vpq import vpq_compute_files
 from tests.test_evaluation.test_vpq import CATS, REAPPEAR, frames, seg
 
 SCRIPT = Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools' / 'eval_vpq.py'
-_spec = importlib.util.spec_from_file_location('eval_vpq', SCRIPT)
-eval_vpq = importlib.util.module_from_spec(_spec)
-sys.modules['eval_vpq'] = eval_vpq  # worker functions pickle by module name (--nproc 2)
-_spec.loader.exec_module(eval_vpq)
 
 CATEGORIES = [{'id': c, 'name': v['name'], 'isthing': v['isthing']} for c, v in CATS.items()]
 VOID_FRAME = (frames([[1, 1, 2, 2], [0, 0, 0, 0], [1, 1, 2, 2], [1, 2, 2, 2]]),
@@ -59,6 +56,12 @@ def write_layout(root: Path, videos=VIDEOS, categories=CATEGORIES):
 def cli_args(root: Path, *extra):
     return ['--gt-json', str(root / 'gt.json'), '--gt-folder', str(root / 'panomasksRGB'),
             '--pred-dir', str(root / 'sub'), '--out', str(root / 'out' / 'vpq.json'), *extra]
+
+
+def compute(root: Path, **kwargs) -> dict:
+    """The job's summary of the layout under ``root`` (``vpq_compute_files``)."""
+    return vpq_compute_files(str(root / 'gt.json'), str(root / 'panomasksRGB'),
+                             str(root / 'sub'), **kwargs)[0]
 
 
 def flat(d, prefix=''):
@@ -103,10 +106,9 @@ def test_cli_values_and_schema(tmp_path, nproc):
     assert w4['Things'] == {'pq': 0.0, 'sq': 0.0, 'rq': 0.0, 'n': 2}
 
 
-def test_cli_windows_option(tmp_path):
+def test_job_windows_option(tmp_path):
     write_layout(tmp_path)
-    assert eval_vpq.main(cli_args(tmp_path, '--windows', '1', '3', '--nproc', '1')) == 0
-    res = json.loads((tmp_path / 'out' / 'vpq.json').read_text())
+    res = compute(tmp_path, windows=(1, 3), nproc=1)
     assert list(res['windows']) == ['1', '3'] and 'VPQ_omg' not in res
     assert flat(res) == pytest.approx(flat(expected_summary(windows=(1, 3))), abs=1e-12)
 
@@ -147,23 +149,27 @@ def _category_change(d):
     (_category_change, (r"segment id 10 has category_id 2 in frame .*00000002\.png "
                         r"of video '1_reappear'")),
 ])
-def test_cli_bad_prediction_json(tmp_path, capsys, edit, message):
+def test_job_bad_prediction_json(tmp_path, edit, message):
     write_layout(tmp_path)
     _edit_json(tmp_path / 'sub' / 'pred.json', edit)
-    assert eval_vpq.main(cli_args(tmp_path, '--nproc', '1')) == 1
-    assert re.search(message, capsys.readouterr().err)
+    with pytest.raises(ValueError) as err:
+        compute(tmp_path, nproc=1)
+    assert re.search(message, str(err.value))
 
 
-def test_cli_missing_png_and_size_mismatch(tmp_path, capsys):
+def test_missing_png_and_size_mismatch(tmp_path):
     write_layout(tmp_path)
     png = tmp_path / 'sub' / 'pan_pred' / '2_void' / '00000001.png'
     png.unlink()
-    assert eval_vpq.main(cli_args(tmp_path)) == 1
-    assert f'panoptic PNG not found: {png}' in capsys.readouterr().err
+    # the command line: exit code 1 and the one-line message, no traceback
+    proc = subprocess.run([sys.executable, str(SCRIPT), *cli_args(tmp_path)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f'error: panoptic PNG not found: {png} (video \'2_void\')'
     Image.fromarray(id2rgb(np.array([[10, 10, 10, 20, 20]]))).save(png)
-    assert eval_vpq.main(cli_args(tmp_path, '--nproc', '2')) == 1
-    err = capsys.readouterr().err
-    assert f'{png} is 5x1 (WxH) but its GT' in err and '4x1' in err
+    with pytest.raises(ValueError) as err:  # raised in a worker, re-raised here
+        compute(tmp_path, nproc=2)
+    assert f'{png} is 5x1 (WxH) but its GT' in str(err.value) and '4x1' in str(err.value)
 
 
 # ---- VideoPanopticMetric ------------------------------------------------------------------
@@ -223,7 +229,7 @@ def _write_gt(root: Path, video='0_toy'):
         'annotations': [{'video_id': video, 'annotations': anns}], 'categories': RAW_CATEGORIES}))
 
 
-def test_metric_matches_the_cli_on_its_own_submission(tmp_path):
+def test_metric_matches_the_job_on_its_own_submission(tmp_path):
     metric = VideoPanopticMetric(outfile_prefix=str(tmp_path / 'sub'))
     metric.dataset_meta = META
     metric.process({}, [_track_sample(tmp_path).to_dict()])
@@ -231,8 +237,7 @@ def test_metric_matches_the_cli_on_its_own_submission(tmp_path):
     assert set(out) == {f'vipseg/{k}' for k in ('VPQ', 'VPQ_th', 'VPQ_st', 'VPQ@1', 'VPQ@2',
                                                  'VPQ@4', 'VPQ@6', 'VPQ@8', 'VPQ_omg', 'mIoU')}
     _write_gt(tmp_path)
-    assert eval_vpq.main(cli_args(tmp_path, '--nproc', '1')) == 0
-    res = json.loads((tmp_path / 'out' / 'vpq.json').read_text())
+    res = compute(tmp_path, nproc=1)
     assert out['vipseg/VPQ'] == pytest.approx(100 * res['VPQ'], abs=1e-9)
     assert out['vipseg/VPQ_omg'] == pytest.approx(100 * res['VPQ_omg'], abs=1e-9)
     for k in ('1', '2'):

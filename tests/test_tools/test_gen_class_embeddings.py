@@ -1,7 +1,7 @@
-"""tools/misc/make_tiny_clip.py and tools/gen_class_embeddings.py, end to end and offline."""
+"""tools/misc/make_tiny_clip.py and tools/gen_class_embeddings.py (and the package code they
+call: omgseg.toy_clip.checkpoint, omgseg.apis.gen_class_embeddings), end to end and offline."""
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -12,10 +12,12 @@ from mmdet.registry import DATASETS
 from mmengine.config import Config
 from mmengine.dataset import BaseDataset
 
+from omgseg.apis.gen_class_embeddings import generate_class_embeddings, select_entry
 from omgseg.models.backbones.clip_factory import TINY_CLIP_CFG
 from omgseg.models.text import CLIPTextEncoder, TextEmbeddingClassifier, compute_class_embeddings
-from omgseg.vocab import VILD_TEMPLATES, get_vocabulary
+from omgseg.vocab import VILD_TEMPLATES
 from omgseg.vocab.embedding_file import load_class_embeddings
+from omgseg.toy_clip.checkpoint import make_tiny_clip
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = ['person,child,girl', 'handrail_or_fence', 'sky', 'tv remote/remote control']
@@ -36,12 +38,11 @@ def _run(*args: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
-def _load_tool(rel: str = 'tools/gen_class_embeddings.py'):
-    """Import a tool script as a module (in-process runs avoid a slow interpreter start)."""
-    spec = importlib.util.spec_from_file_location(Path(rel).stem + '_tool', ROOT / rel)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _generate(config: str, options: dict | None = None, **kwargs) -> dict:
+    """``generate_class_embeddings`` of a config file (in-process: no interpreter start)."""
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(options or {})
+    return generate_class_embeddings(cfg, **kwargs)
 
 
 @pytest.fixture(scope='module')
@@ -61,18 +62,21 @@ def _write_config(tmp_path: Path, ckpt: str, body: str, name: str = 'cfg.py') ->
     return str(path)
 
 
-def test_make_tiny_clip_deterministic_and_loadable(tmp_path, tiny_ckpt, capsys):
-    tool = _load_tool('tools/misc/make_tiny_clip.py')
+def test_make_tiny_clip_deterministic_and_loadable(tmp_path, tiny_ckpt):
     again = str(tmp_path / 'again.pth')
-    torch.manual_seed(99)  # the tool must reseed itself
-    assert tool.main(['--out', again]) == 0
+    torch.manual_seed(99)  # make_tiny_clip must reseed itself
+    make_tiny_clip(again)
+    after = torch.rand(1)
+    torch.manual_seed(99)
+    assert torch.equal(after, torch.rand(1))  # ... and leave the caller's RNG as it was
     a, b = torch.load(tiny_ckpt, weights_only=True), torch.load(again, weights_only=True)
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-    assert tool.main(['--out', again, '--seed', '1']) == 0
-    assert 'skipping' in capsys.readouterr().out
+    # the command line keeps an existing file without --force
+    proc = _run('tools/misc/make_tiny_clip.py', '--out', again, '--seed', '1')
+    assert proc.returncode == 0 and 'skipping' in proc.stdout
     assert torch.equal(torch.load(again, weights_only=True)['text_projection'],
                        a['text_projection'])
-    assert tool.main(['--out', again, '--seed', '1', '--force']) == 0
+    make_tiny_clip(again, seed=1)
     assert not torch.equal(torch.load(again, weights_only=True)['text_projection'],
                            a['text_projection'])
     # The real loader (strict) accepts it and the weights change from a fresh init.
@@ -101,11 +105,10 @@ def test_gen_from_config_vocabulary(tmp_path, tiny_ckpt):
     enc = CLIPTextEncoder(model_cfg=TINY_CLIP_CFG, pretrained=tiny_ckpt)
     enc.load_weights()
     torch.testing.assert_close(emb, compute_class_embeddings(enc, NAMES)[0], atol=1e-5, rtol=0)
-    # --out, --batch-size and --cfg-options (in-process); other chunking, same embeddings.
+    # out, batch_size and config overrides (in-process); other chunking, same embeddings.
     other = tmp_path / 'other.pth'
-    assert _load_tool().main([cfg, '--out', str(other), '--batch-size', '9', '--cfg-options',
-                              'vocabulary.classes=[sky,person]', 'vocabulary.thing_classes=[]',
-                              'vocabulary.stuff_classes=[sky,person]']) == 0
+    _generate(cfg, {'vocabulary.classes': ['sky', 'person'], 'vocabulary.thing_classes': [],
+                    'vocabulary.stuff_classes': ['sky', 'person']}, out=str(other), batch_size=9)
     emb2, meta2 = load_class_embeddings(other, expected_class_names=['sky', 'person'])
     assert (meta2['num_things'], meta2['num_stuff']) == (0, 2)
     torch.testing.assert_close(emb2[0, 0], emb[2, 0], atol=1e-5, rtol=0)
@@ -117,15 +120,13 @@ def test_gen_from_config_vocabulary(tmp_path, tiny_ckpt):
 
 
 def test_gen_from_dataset_metainfo(tmp_path, tiny_ckpt):
-    tool = _load_tool()
     cfg = _write_config(tmp_path, tiny_ckpt, 'val_dataloader = dict(dataset=dict('
                         'type="RepeatDataset", times=2, '
                         'dataset=dict(type="OmgsegTestVocabDataset")))')
     out = tmp_path / 'ds.pth'
     # The project's name for the tiny CLIP (as the toy config uses) instead of an explicit cfg.
-    assert tool.main([cfg, '--split', 'val', '--out', str(out), '--cfg-options',
-                      'model.backbone.model_name=omgseg_tiny_convnext',
-                      'model.backbone.model_cfg=None']) == 0
+    _generate(cfg, {'model.backbone.model_name': 'omgseg_tiny_convnext',
+                    'model.backbone.model_cfg': None}, split='val', out=str(out))
     emb, meta = load_class_embeddings(out, expected_class_names=['cat', 'dog_or_puppy', 'grass'])
     assert emb.shape == (3, 2, 64) and (meta['num_things'], meta['num_stuff']) == (2, 1)
     assert 'RepeatDataset' in meta['vocabulary_source']
@@ -135,27 +136,24 @@ def test_gen_from_dataset_metainfo(tmp_path, tiny_ckpt):
     torch.testing.assert_close(emb, compute_class_embeddings(enc, ['cat', 'dog_or_puppy',
                                                                    'grass'])[0])
     with pytest.raises(ValueError, match='train_dataloader'):
-        tool.main([cfg, '--out', str(out)])  # default split: no train_dataloader
+        _generate(cfg, out=str(out))  # default split: no train_dataloader
 
 
 def test_gen_errors(tmp_path, tiny_ckpt):
-    tool = _load_tool()
     cfg = tmp_path / 'noout.py'
     cfg.write_text(f'vocabulary = dict(classes=["a"])\nmodel = dict(backbone=dict('
                    f'model_cfg={TINY_CLIP_CFG!r}, pretrained={tiny_ckpt!r}))\n')
     with pytest.raises(ValueError, match=r'--out.*class_embed_path'):
-        tool.main([str(cfg)])
+        _generate(str(cfg))
     bad = _write_config(tmp_path, tiny_ckpt, 'vocabulary = dict(classes=["a", "b"], '
                         'thing_classes=["b"], stuff_classes=["a"])', name='bad.py')
     with pytest.raises(ValueError, match='things first'):
-        tool.main([bad])
+        _generate(bad)
 
 
 def test_entry_vocabulary_of_the_cotrain_config(toy_root, tmp_path):
     """--entry NAME embeds an evaluation entry's own (renamed) vocabulary."""
     import json
-
-    from mmengine.config import Config
 
     from tests.conftest import run_tool
     config = ROOT / 'configs' / 'toy' / 'omgseg_tiny_toy-cotrain.py'
@@ -167,21 +165,8 @@ def test_entry_vocabulary_of_the_cotrain_config(toy_root, tmp_path):
     assert len(names) == 150
     assert 'animal,animate being,beast,brute,creature,fauna' in names
     assert not any('girraffe' in n for n in names)
-    select_entry = _load_tool().select_entry
     cfg = Config.fromfile(str(config))
     with pytest.raises(ValueError, match="no evaluation entry named 'nope'"):
         select_entry(cfg, 'nope')
     with pytest.raises(ValueError, match='has no `vocabulary`'):
         select_entry(cfg, 'davis')
-
-
-def test_gen_class_embeddings_reads_a_merged_vocabulary(tmp_path):
-    path = tmp_path / 'cfg.py'
-    path.write_text("vocabulary = dict(merge=['toy', dict(thing_classes=['cat'], "
-                    "stuff_classes=['sea'])])\n")
-    vocab = _load_tool().read_vocabulary(Config.fromfile(str(path)))
-    toy = get_vocabulary('toy')
-    assert vocab['classes'] == list(toy['thing_classes'] + ('cat',) + toy['stuff_classes'] +
-                                    ('sea',))
-    assert (vocab['num_things'], vocab['num_stuff']) == (len(toy['thing_classes']) + 1,
-                                                         len(toy['stuff_classes']) + 1)

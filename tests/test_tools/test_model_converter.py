@@ -1,4 +1,6 @@
-"""tools/model_converters/omgseg_official.py: released OMG-Seg heads -> our full-size models.
+"""The official checkpoint converter (omgseg.utils.official_checkpoint / official_convert,
+command line tools/model_converters/omgseg_official.py): released OMG-Seg heads -> our
+full-size models.
 
 The source state dicts are written here from the key list of the released files (reference
 section 8), not from our model, so a renamed module on our side fails these tests.
@@ -6,7 +8,8 @@ section 8), not from our model, so a renamed module on our side fails these test
 from __future__ import annotations
 
 import collections
-import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from mmengine.config import Config
 
 from omgseg.utils.official_checkpoint import (OfficialCheckpointError, build_model_meta,
                                               check_converted, convert_state_dict, load_source)
+from omgseg.utils.official_convert import convert_official_checkpoint
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,14 +87,6 @@ def released_head(channels, clip_dim, seed=0):
     return collections.OrderedDict((k, torch.randn(s, generator=gen)) for k, s in shapes.items())
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'omgseg_official', ROOT / 'tools' / 'model_converters' / 'omgseg_official.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope='module')
 def convl():
     return released_head(L_CHANNELS, 768)
@@ -109,11 +105,11 @@ def test_synthetic_release_matches_published_sizes(convl):
     assert 87.0e6 < 4 * n_xxl < 87.4e6 and abs((n_xxl - n_l) - 0.80e6) < 0.01e6
 
 
-def test_cli_converts_l_and_verifies_against_panoptic_config(convl, tmp_path, capsys,
+def test_converts_l_and_verifies_against_panoptic_config(convl, tmp_path, capsys,
                                                              no_network):
     src, dst = tmp_path / 'omg_seg_convl.pth', tmp_path / 'out' / 'convl.pth'
     torch.save(convl, src)                                     # a bare OrderedDict, as released
-    assert load_tool().main([str(src), str(dst), '--verify-config', str(PANOPTIC)]) == 0
+    convert_official_checkpoint(str(src), str(dst), verify_config=str(PANOPTIC))
     out = capsys.readouterr().out
     assert f'{N_BACKBONE_L} backbone keys come from open_clip' in out
     assert '4 prompt-encoder keys unused' in out
@@ -192,17 +188,24 @@ def test_missing_extra_and_misshapen_keys_are_listed(convl):
     assert 'panoptic_head.query_embed.weight: source (100, 256)' in msg and '(300, 256)' in msg
 
 
-def test_cli_reports_errors_without_traceback(convl, tmp_path, capsys):
+def test_errors_name_the_keys_and_write_nothing(convl, tmp_path):
     src = dict(convl)
     src['panoptic_head.cls_proj.4.weight'] = torch.zeros(512, 256)
     torch.save(src, tmp_path / 'bad.pth')
-    assert load_tool().main([str(tmp_path / 'bad.pth'), str(tmp_path / 'out.pth')]) == 1
-    err = capsys.readouterr().err
-    assert 'panoptic_head.cls_proj.4.weight: source (512, 256)' in err
-    assert 'Traceback' not in err and not (tmp_path / 'out.pth').exists()
+    with pytest.raises(OfficialCheckpointError,
+                       match=r'panoptic_head\.cls_proj\.4\.weight: source \(512, 256\)'):
+        convert_official_checkpoint(str(tmp_path / 'bad.pth'), str(tmp_path / 'out.pth'))
+    assert not (tmp_path / 'out.pth').exists()
     torch.save({'state_dict': [1, 2]}, tmp_path / 'nodict.pth')
     with pytest.raises(OfficialCheckpointError, match='holds no state dict'):
         load_source(str(tmp_path / 'nodict.pth'))
+    # the command line: exit code 1 and the message, no traceback
+    proc = subprocess.run([sys.executable, str(ROOT / 'tools' / 'model_converters' /
+                                               'omgseg_official.py'),
+                           str(tmp_path / 'nodict.pth'), str(tmp_path / 'out.pth')],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and 'holds no state dict' in proc.stderr
+    assert 'Traceback' not in proc.stderr and not (tmp_path / 'out.pth').exists()
 
 
 def test_dropped_buffers_and_optional_box_query(convl):
@@ -263,15 +266,15 @@ def test_full_training_checkpoint_with_backbone(tmp_path, no_network):
                            model_name=TINY)
 
 
-def test_cli_bakes_in_clip_weights(tmp_path, no_network):
+def test_bakes_in_clip_weights(tmp_path, no_network):
     clip = _tiny_clip_state()
     torch.save(clip, tmp_path / 'tiny_clip.pth')
     torch.save(released_head((40, 80, 160, 320), 64), tmp_path / 'head.pth')
     dst = tmp_path / 'full.pth'
-    assert load_tool().main([str(tmp_path / 'head.pth'), str(dst), '--model-name',
-                             TINY, '--clip-weights',
-                             str(tmp_path / 'tiny_clip.pth'), '--verify-config', str(PANOPTIC),
-                             '--cfg-options', f'model.backbone.model_name={TINY}']) == 0
+    convert_official_checkpoint(str(tmp_path / 'head.pth'), str(dst), model_name=TINY,
+                                clip_weights=str(tmp_path / 'tiny_clip.pth'),
+                                verify_config=str(PANOPTIC),
+                                cfg_options={'model.backbone.model_name': TINY})
     state = torch.load(dst, weights_only=True)['state_dict']
     assert torch.equal(state['backbone.stem.0.weight'], clip['visual.trunk.stem.0.weight'])
     model = build_model_meta(tiny_full_size_cfg().model, materialize=('backbone', 'panoptic_head'))

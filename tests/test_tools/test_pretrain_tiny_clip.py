@@ -1,32 +1,26 @@
-"""tools/misc/pretrain_tiny_clip.py: a short pre-training makes the tiny CLIP zero-shot
-classify toy segments, and the output loads through the project's CLIP loaders."""
+"""Tiny-CLIP pre-training (omgseg.toy_clip.pretrain, command line
+tools/misc/pretrain_tiny_clip.py): a short pre-training makes the tiny CLIP zero-shot classify
+toy segments, and the output loads through the project's CLIP loaders."""
 from __future__ import annotations
 
-import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from omgseg.models.backbones import OpenCLIPBackbone, build_clip_model
 from omgseg.models.text import CLIPTextEncoder
+from omgseg.toy_clip.pretrain import contrastive_loss, pretrain_tiny_clip
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load_tool():
-    """Import the tool script as a module (in-process: no second interpreter start-up)."""
-    path = ROOT / 'tools' / 'misc' / 'pretrain_tiny_clip.py'
-    spec = importlib.util.spec_from_file_location('pretrain_tiny_clip_tool', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+SCRIPT = ROOT / 'tools' / 'misc' / 'pretrain_tiny_clip.py'
 
 
 def test_pretraining_gives_zero_shot_accuracy_and_a_loadable_checkpoint(tmp_path, capsys):
-    tool = _load_tool()
     out = tmp_path / 'clip.pth'
-    report = tool.main(['--out', str(out), '--pool-scenes', '96', '--steps', '80',
-                        '--eval-scenes', '32', '--seed', '0'])
+    report = pretrain_tiny_clip(str(out), pool_scenes=96, steps=80, eval_scenes=32, seed=0)
     printed = capsys.readouterr().out
     assert f'zero-shot segment accuracy {report["accuracy"]:.2f}' in printed
     ev, init = report['eval'], report['init_eval']
@@ -59,25 +53,34 @@ def test_pretraining_gives_zero_shot_accuracy_and_a_loadable_checkpoint(tmp_path
     assert torch.equal(backbone.head[1].mlp.fc1.weight, state['visual.head.mlp.fc1.weight'])
     assert not list(tmp_path.glob('*.tmp*'))  # the atomic write left nothing behind
 
-    # An existing output is kept without --force.
+    # The command line keeps an existing output without --force.
     mtime = out.stat().st_mtime_ns
-    assert tool.main(['--out', str(out)])['skipped'] is True
+    proc = subprocess.run([sys.executable, str(SCRIPT), '--out', str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and 'skipping' in proc.stdout
     assert out.stat().st_mtime_ns == mtime
 
 
+def test_bad_arguments_are_refused(tmp_path):
+    with pytest.raises(ValueError, match='multiple of 32'):
+        pretrain_tiny_clip(str(tmp_path / 'x.pth'), size=100)
+    with pytest.raises(ValueError, match='steps must be >= 1'):
+        pretrain_tiny_clip(str(tmp_path / 'x.pth'), steps=0)
+    assert not (tmp_path / 'x.pth').exists()
+
+
 def test_contrastive_loss_prefers_aligned_pairs():
-    tool = _load_tool()
     text = torch.eye(4, 8)                                     # K = 4 orthogonal captions
     labels = torch.tensor([0, 0, 1, 2, 3, 3])
     aligned = text[labels] + 0.01 * torch.randn(6, 8)
     wrong = text[(labels + 1) % 4]
     scale = torch.tensor(10.0)
-    good = tool.contrastive_loss(aligned, text, labels, scale)
-    bad = tool.contrastive_loss(wrong, text, labels, scale)
+    good = contrastive_loss(aligned, text, labels, scale)
+    bad = contrastive_loss(wrong, text, labels, scale)
     assert good < 0.3
     assert bad > 5.0
     # Duplicated classes: segment->class is a plain CE, class->segment spreads over positives
     # (two class-0 segments: its best possible term is log 2, not 0).
-    perfect = tool.contrastive_loss(text[labels] * 100, text, labels, scale)
+    perfect = contrastive_loss(text[labels] * 100, text, labels, scale)
     expected = (0 + (2 * torch.log(torch.tensor(2.0))) / 4) / 2
     torch.testing.assert_close(perfect, expected, atol=1e-3, rtol=0)

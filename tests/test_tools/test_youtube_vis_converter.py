@@ -1,5 +1,5 @@
-"""tools/dataset_converters/youtube_vis.py: official YouTube-VIS json -> COCO-video json."""
-import importlib.util
+"""omgseg.datasets.converters.youtube_vis (and its command line,
+tools/dataset_converters/youtube_vis.py): official YouTube-VIS json -> COCO-video json."""
 import json
 import shutil
 import subprocess
@@ -8,20 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from omgseg.datasets.converters import youtube_vis as yv
 from omgseg.datasets.toy import generate_toy_ytvis
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / 'tools' / 'dataset_converters' / 'youtube_vis.py'
-
-
-def _load_tool():
-    spec = importlib.util.spec_from_file_location('youtube_vis_tool', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-yv = _load_tool()
 
 
 def _quiet(*_):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from mmengine.config import Config
 
+from omgseg.apis.gen_class_embeddings import read_vocabulary
 from omgseg.vocab import NO_CLASS, get_vocabulary, merge_vocabularies, merged_vocabulary
+
 # Cityscapes as OMG-Seg's CityscapesPanopticDataset lists it (things first)
 CITYSCAPES = dict(
     thing_classes=('person', 'rider', 'car', 'truck', 'bus', 'train', 'motorcycle', 'bicycle'),
@@ -105,3 +108,16 @@ def test_paper_recipe_counts(with_yt21, things, stuff):
     for lut, name in zip(luts, names):
         assert len(lut) == len(get_vocabulary(name)['classes'])
     assert luts[0].tolist() == list(range(133 - 53)) + list(range(things, things + 53))
+
+
+def test_gen_class_embeddings_reads_a_merged_vocabulary(tmp_path):
+    path = tmp_path / 'cfg.py'
+    path.write_text("vocabulary = dict(merge=['toy', dict(thing_classes=['cat'], "
+                    "stuff_classes=['sea'])])\n")
+    vocab = read_vocabulary(Config.fromfile(str(path)))
+    toy = get_vocabulary('toy')
+    assert vocab['classes'] == list(toy['thing_classes'] + ('cat',) + toy['stuff_classes'] +
+                                    ('sea',))
+    assert (vocab['num_things'], vocab['num_stuff']) == (len(toy['thing_classes']) + 1,
+                                                         len(toy['stuff_classes']) + 1)
+

@@ -8,7 +8,8 @@ Example::
 
 ``--results`` is a CodaLab results list (``video_id``, ``score``, ``category_id``,
 ``segmentations``) as JSON, or the submission zip holding ``results.json``. The rules are
-those of youtubevos/cocoapi ``ytvoseval.py`` (see ``omgseg/evaluation/functional/ytvis.py``).
+those of youtubevos/cocoapi ``ytvoseval.py`` (see ``omgseg/evaluation/functional/ytvis.py``;
+the job: ``omgseg/evaluation/offline/ytvis.py``).
 The official val/test GT is private (scored on CodaLab); use a split with annotations.
 
 Writes ``{"AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10"}`` as fractions in [0, 1];
@@ -21,12 +22,8 @@ import sys
 import time
 
 from omgseg.evaluation.functional.files import write_metrics
-from omgseg.evaluation.functional.ytvis import (
-    REPORTED_STATS,
-    format_ytvis_table,
-    load_ytvis_json,
-    ytvis_evaluate,
-)
+from omgseg.evaluation.functional.ytvis import REPORTED_STATS, format_ytvis_table
+from omgseg.evaluation.offline.ytvis import ytvis_evaluate_files
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -43,12 +40,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.time()
     try:
-        gt = load_ytvis_json(args.gt_json)
-        if not isinstance(gt, dict) or not gt.get('annotations'):
-            raise ValueError(f'{args.gt_json} holds no "annotations": the official val/test '
-                             f'GT is private; submit the zip to CodaLab instead')
-        results = load_ytvis_json(args.results)
-        stats = ytvis_evaluate(gt, results, source=args.results)
+        stats = ytvis_evaluate_files(args.gt_json, args.results)
     except (FileNotFoundError, ValueError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 1

@@ -9,41 +9,25 @@ semantic images, YouTube-VIS videos (plus their COCO-video conversion), VIPSeg v
         [--force]
 
 Writes ``<out>/coco``, ``<out>/youtube_vis`` (official raw layout, then
-``<out>/youtube_vis/annotations/youtube_vis_toy_{train,valid}.json`` from
-``tools/dataset_converters/youtube_vis.py``), ``<out>/vipseg`` and ``<out>/davis`` (DAVIS 2017
+``<out>/youtube_vis/annotations/youtube_vis_toy_{train,valid}.json`` by the YouTube-VIS
+converter), ``<out>/vipseg`` and ``<out>/davis`` (DAVIS 2017
 layout: ``JPEGImages/480p``, palette ``Annotations/480p``, ``ImageSets/2017``). Each folder is
 skipped (with a log line) when it already holds data from the same generator version and
 arguments (its ``.toy_meta.json``), unless ``--force``.
 
 ``--cityscapes`` / ``--ade20k`` (off by default) also write ``<out>/cityscapes`` (official
 leftImg8bit + gtFine layout) and ``<out>/ade/ADEChallengeData2016`` (images, semantic and
-instance maps), 8 train / 4 val images each (``--num-cityscapes``, ``--num-ade20k``), and run
-``cityscapes.py`` / ``ade20k_panoptic.py`` on them.
+instance maps), 8 train / 4 val images each (``--num-cityscapes``, ``--num-ade20k``), and
+convert them as ``cityscapes.py`` / ``ade20k_panoptic.py`` do. The work is
+``omgseg.datasets.toy.make_all.make_toy_data``.
 """
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import time
-from pathlib import Path
 
-import omgseg.datasets.toy as toy  # numpy / Pillow only: no torch import
-
-YTVIS_VERSION = 'toy'
-
-
-def _youtube_vis_converter():
-    return _sibling_converter('youtube_vis')
-
-
-def _sibling_converter(name: str):
-    """A sibling converter script, loaded by path (tools/ is not a package)."""
-    path = Path(__file__).resolve().with_name(f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'omgseg_tools_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from omgseg.datasets.toy.make_all import make_toy_data
 
 
 def parse_args(argv=None):
@@ -81,54 +65,17 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def _image_panoptic(args, size) -> list:
-    """Toy Cityscapes / ADE20K (behind --cityscapes / --ade20k), then their converters."""
-    from omgseg.datasets.toy.ade_writer import generate_toy_ade20k
-    from omgseg.datasets.toy.cityscapes_writer import generate_toy_cityscapes
-    results = []
-    for flag, counts, generate, converter, outputs in (
-            (args.cityscapes, args.num_cityscapes, generate_toy_cityscapes, 'cityscapes',
-             'annotations/cityscapes_panoptic_{}.json'),
-            (args.ade20k, args.num_ade20k, generate_toy_ade20k, 'ade20k_panoptic',
-             'ade20k_panoptic_{}.json')):
-        if not flag:
-            continue
-        res = generate(args.out, num_train=counts[0], num_val=counts[1], seed=args.seed,
-                       size=size, force=args.force)
-        splits = [s for s, n in zip(('train', 'val'), counts) if n > 0]
-        if not res['skipped'] or not all((res['root'] / outputs.format(s)).exists()
-                                         for s in splits):
-            _sibling_converter(converter).convert(res['root'], splits, nproc=1)
-        results.append(res)
-    return results
-
-
 def main(argv=None):
     args = parse_args(argv)
     start = time.perf_counter()
-    size = tuple(args.size)
-    results = [toy.generate_toy_coco(args.out, num_train=args.num_train,
-                                     num_val=args.num_val, seed=args.seed, size=size,
-                                     force=args.force)]
-    video_args = dict(num_train=args.num_train_videos, num_val=args.num_val_videos,
-                      train_frames=args.video_frames[0], val_frames=args.video_frames[1],
-                      seed=args.seed, size=size, force=args.force)
-    ytvis = toy.generate_toy_ytvis(args.out, **video_args)
-    results.append(ytvis)
-    converted = [ytvis['root'] / 'annotations' / f'youtube_vis_{YTVIS_VERSION}_{s}.json'
-                 for s in ('train', 'valid')]
-    if not ytvis['skipped'] or not all(p.exists() for p in converted):
-        _youtube_vis_converter().convert(ytvis['root'], YTVIS_VERSION)
-    results.append(toy.generate_toy_vipseg(args.out, **video_args))
-    results.append(toy.generate_toy_davis(args.out, num_train=args.num_davis_train,
-                                          num_val=args.num_davis_val,
-                                          num_frames=args.davis_frames, seed=args.seed,
-                                          size=size, force=args.force))
-    if any(args.num_sam):
-        results.append(toy.generate_toy_sam(args.out, num_train=args.num_sam[0],
-                                            num_val=args.num_sam[1], seed=args.seed, size=size,
-                                            force=args.force))
-    results += _image_panoptic(args, size)
+    results = make_toy_data(
+        args.out, num_train=args.num_train, num_val=args.num_val,
+        num_train_videos=args.num_train_videos, num_val_videos=args.num_val_videos,
+        video_frames=tuple(args.video_frames), num_davis_train=args.num_davis_train,
+        num_davis_val=args.num_davis_val, davis_frames=args.davis_frames, seed=args.seed,
+        size=tuple(args.size), force=args.force, num_sam=tuple(args.num_sam),
+        cityscapes_counts=tuple(args.num_cityscapes) if args.cityscapes else None,
+        ade20k_counts=tuple(args.num_ade20k) if args.ade20k else None)
     if not all(r['skipped'] for r in results):
         print(f'done in {time.perf_counter() - start:.1f}s')
     return 0

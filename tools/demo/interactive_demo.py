@@ -48,38 +48,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def draw_overlay(image: np.ndarray, results: list[dict], alpha: float = 0.5) -> np.ndarray:
-    """Blend each mask in its own colour over ``image`` and draw its prompt and label.
-
-    Args:
-        image: (H, W, 3) uint8 BGR.
-        results: :func:`omgseg.apis.segment_prompts` output.
-
-    Returns:
-        (H, W, 3) uint8 BGR.
-    """
-    from omgseg.visualization import draw_instances, draw_prompts
-
-    rgb = np.ascontiguousarray(image[..., ::-1])
-    masks = np.stack([r['mask'] for r in results]) if results else \
-        np.zeros((0, *image.shape[:2]), bool)
-    ids = list(range(1, len(results) + 1))  # one colour per prompt, shared by mask and box
-    out = draw_instances(rgb, masks, list(range(len(results))), [r['label'] for r in results],
-                         scores=[r['score'] for r in results], track_ids=ids, score_thr=0.0,
-                         alpha=alpha)
-    points = [r['prompt'][1:3] for r in results if r['prompt'][0] == 'point']
-    boxes = [(i, r['prompt'][1:]) for i, r in zip(ids, results) if r['prompt'][0] == 'box']
-    out = draw_prompts(out, points=points or None, boxes=[b for _, b in boxes] or None,
-                       prompt_ids=[i for i, _ in boxes] or None)
-    return np.ascontiguousarray(out[..., ::-1])
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import cv2
 
     from omgseg.apis import init_model, segment_prompts
     from omgseg.datasets.transforms.loading import read_image
+    from omgseg.visualization.prompt_overlay import describe_prompt_result, draw_overlay
 
     try:
         image = read_image(args.image, 'image', 'bgr')
@@ -97,10 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if not cv2.imwrite(args.out, draw_overlay(image, results)):
         raise SystemExit(f'could not write {args.out} (unknown image extension?).')
     for i, res in enumerate(results):
-        kind, *coords = res['prompt']
-        where = ' '.join(f'{v:g}' for v in coords)
-        print(f'prompt {i} {kind} ({where}): {res["label"]} score={res["score"]:.3f} '
-              f'area={int(res["mask"].sum())} px')
+        print(describe_prompt_result(i, res))
     print(f'overlay written to {args.out}')
     return 0
 

@@ -25,19 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     if os.path.exists(args.out) and not args.force:
         print(f'{args.out} exists; skipping (use --force to overwrite).')
         return 0
-    import torch
+    from omgseg.toy_clip.checkpoint import make_tiny_clip
 
-    from omgseg.models.backbones.clip_factory import TINY_CLIP_CFG, build_clip_model
-
-    # Seed, then build: open_clip's init is the only randomness, so the same seed gives
-    # bit-identical weights on any machine's CPU.
-    torch.manual_seed(args.seed)
-    model = build_clip_model(model_cfg=TINY_CLIP_CFG)
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    torch.save(state, args.out + '.tmp')
-    os.replace(args.out + '.tmp', args.out)
-    num = sum(v.numel() for v in state.values())
+    num = make_tiny_clip(args.out, seed=args.seed)
     print(f'wrote tiny CLIP ({num} values, seed {args.seed}) to {args.out}')
     return 0
 

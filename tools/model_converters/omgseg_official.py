@@ -37,13 +37,12 @@ The box-query parameters (``mask_tokens``, ``pb_embedding``, ``pos_linear``) go 
 ``panoptic_head.prompt_encoder.*``; configs without a prompt encoder leave them unused.
 ``--verify-config`` builds the config's model (meta device, no download) and loads DST into it
 with ``strict=False``: the only missing keys allowed are ``backbone.*``, none may be unexpected.
-Exit status: 0 on success, 1 with a message naming the offending keys otherwise.
+Exit status: 0 on success, 1 with a message naming the offending keys otherwise. The work is
+``omgseg/utils/official_convert.py``.
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
-import os
 import os.path as osp
 import sys
 
@@ -67,72 +66,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def verify(config: str, state_dict: dict, cfg_options: dict | None = None):
-    """Build ``config``'s model on the meta device and run ``check_converted`` on it."""
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-
-    import omgseg.register  # noqa: F401  (registers the model classes)
-    from omgseg.utils.official_checkpoint import build_model_meta, check_converted
-
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmdet'))
-    parts = tuple(p for p in ('backbone', 'panoptic_head')
-                  if any(k.startswith(p + '.') for k in state_dict))
-    model = build_model_meta(cfg.model, materialize=parts)
-    return check_converted(model, state_dict)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    import torch
-
-    from omgseg.utils.official_checkpoint import (MAPPING_VERSION, OfficialCheckpointError,
-                                                  clip_backbone_state, convert_state_dict,
-                                                  load_source)
+    from omgseg.utils.official_checkpoint import OfficialCheckpointError
+    from omgseg.utils.official_convert import convert_official_checkpoint
     try:
-        conv = convert_state_dict(load_source(args.src), model_name=args.model_name)
-        state = conv.state_dict
-        backbone = 'from the source' if conv.has_backbone else (
-            'not included: the frozen CLIP comes from open_clip (model.backbone.pretrained) '
-            'at init_weights')
-        if args.clip_weights:
-            if conv.has_backbone:
-                raise OfficialCheckpointError('the source already holds backbone.* weights; '
-                                              'drop --clip-weights.')
-            state = {**state, **clip_backbone_state(args.model_name, args.clip_weights)}
-            backbone = f'open_clip {args.model_name} / {args.clip_weights}'
-        for key, reason in conv.dropped.items():
-            print(f'dropped {key}: {reason}')
-        if not conv.box_query:
-            print('note: the source has no box-query parameters (mask_tokens, pb_embedding, '
-                  'pos_linear); interactive configs will miss panoptic_head.prompt_encoder.*')
-        if args.verify_config:
-            res = verify(args.verify_config, state, args.cfg_options)
-            print(f'verified against {args.verify_config}: {len(res.loaded)} keys load, '
-                  f'{len(res.missing_backbone)} backbone keys come from open_clip at init, '
-                  f'{len(res.unused_prompt_encoder)} prompt-encoder keys unused by this config')
+        convert_official_checkpoint(args.src, args.dst, model_name=args.model_name,
+                                    verify_config=args.verify_config,
+                                    cfg_options=args.cfg_options, clip_weights=args.clip_weights)
     except OfficialCheckpointError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
-    meta = dict(source=osp.abspath(args.src), source_sha256=_sha256(args.src),
-                converter='tools/model_converters/omgseg_official.py',
-                mapping_version=MAPPING_VERSION, model_name=args.model_name,
-                box_query=conv.box_query, backbone=backbone, dropped=dict(conv.dropped))
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    torch.save(dict(state_dict=state, meta=meta), args.dst)
-    n = sum(v.numel() for v in state.values())
-    print(f'wrote {args.dst}: {len(state)} tensors, {n / 1e6:.2f} M values ({backbone})')
     return 0
 
 

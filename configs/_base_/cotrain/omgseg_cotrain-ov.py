@@ -7,7 +7,7 @@
 # (136 things / 101 stuff). Data roots and layouts: data/README.md (reference section 3.2).
 _base_ = [
     '../default_runtime.py', '../schedules/schedule_12e.py', '../models/omgseg_convnext-l.py',
-    '../datasets/coco_panoptic_video.py', '../datasets/youtube_vis_2019.py',
+    '../datasets/coco_panoptic_video.py', '../datasets/youtube_vis.py',
     '../datasets/vipseg.py', '../datasets/cityscapes_panoptic.py',
     '../datasets/coco_interactive.py', './vocabularies.py'
 ]
@@ -20,7 +20,7 @@ class_embed_path = _base_.embed_dir + 'cotrain-ov.pth'
 model = dict(
     # every training batch is padded to the 1280 x 736 crop, as the original's BatchFixedSizePad
     data_preprocessor=dict(train_pad_size=_base_.coco_video_image_size[::-1]),
-    panoptic_head=dict(num_things_classes=None, num_stuff_classes=None, vocabulary=vocabulary,
+    panoptic_head=dict(vocabulary=vocabulary,
                        class_embed_path=class_embed_path,
                        # point / box prompts for the COCO-SAM (interactive) batches
                        prompt_encoder=dict(type='PromptEncoder')))

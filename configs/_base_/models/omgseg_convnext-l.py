@@ -1,8 +1,8 @@
 # The OMG-Seg model: frozen ConvNeXt-L CLIP, MSDeformAttn pixel decoder, shared 9-layer query
-# decoder with 300 queries, CLIP-text classifier. Vocabulary-dependent values are variables that
-# dataset/experiment configs override.
-num_things_classes = 80
-num_stuff_classes = 53
+# decoder with 300 queries, CLIP-text classifier. The classes are a vocabulary's: every
+# experiment config sets `model.panoptic_head.vocabulary` (a name in omgseg.vocab or
+# a dict such as dict(merge=[...])), from which the head counts its things and stuff, and
+# `class_embed_path`, that vocabulary's text embeddings (tools/gen_class_embeddings.py).
 class_embed_path = 'data/class_embeddings/convnext_large_d_320/coco_panoptic.pth'
 feat_channels = 256
 
@@ -18,8 +18,6 @@ model = dict(
         type='OMGQueryHead',
         feat_channels=feat_channels,
         num_queries=300,
-        num_things_classes=num_things_classes,
-        num_stuff_classes=num_stuff_classes,
         class_embed_path=class_embed_path,
         num_transformer_feat_level=3,
         pixel_decoder=dict(

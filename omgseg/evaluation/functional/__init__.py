@@ -2,8 +2,8 @@
 (VPQ), YouTube-VIS mask AP, DAVIS J&F and interactive mIoU / NoC."""
 from .davis import (MEASURES, davis_summary, db_boundary, db_iou, evaluate_semisupervised,
                     evaluate_sequence, format_davis_table, object_statistics)
-from .interactive import (interactive_summary, interior_point, mask_iou, next_click, noc,
-                          simulate_clicks)
+from .interactive import (combine_click_masks, interactive_summary, interior_point, mask_iou,
+                          next_click, noc, simulate_clicks, simulate_objects)
 from .panoptic import (OFFSET, VOID, PQStat, PQStatCat, format_pq_table, id2rgb,
                        pq_average, pq_compute_single, pq_summary, rgb2id)
 from .semantic import confusion_matrix, miou_from_confusion
@@ -19,4 +19,5 @@ __all__ = [
     'MEASURES', 'db_iou', 'db_boundary', 'object_statistics', 'evaluate_sequence',
     'evaluate_semisupervised', 'davis_summary', 'format_davis_table',
     'interactive_summary', 'interior_point', 'mask_iou', 'next_click', 'noc', 'simulate_clicks',
+    'combine_click_masks', 'simulate_objects',
 ]

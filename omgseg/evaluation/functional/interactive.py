@@ -182,3 +182,64 @@ def simulate_clicks(predict: Callable[[list[tuple[int, int, bool]]], np.ndarray]
         if click is None:
             return ious
         clicks.append(click)
+
+
+Click = tuple[int, int, bool]
+
+
+def combine_click_masks(masks: Sequence[np.ndarray], clicks: Sequence[Click]) -> np.ndarray:
+    """One object's mask from per-click masks, for a model with one query per click.
+
+    Args:
+        masks: one (H, W) bool mask per click.
+        clicks: the (x, y, positive) clicks, in the order of ``masks``.
+
+    Returns:
+        (H, W) bool: union of the positive clicks' masks minus the negative clicks' masks.
+    """
+    pos = np.zeros(masks[0].shape, bool)
+    neg = np.zeros(masks[0].shape, bool)
+    for mask, (_, _, positive) in zip(masks, clicks):
+        if positive:
+            pos |= mask
+        else:
+            neg |= mask
+    return pos & ~neg
+
+
+def simulate_objects(predict: Callable[[list[list[Click]]], list[np.ndarray]],
+                     gts: Sequence[np.ndarray], max_clicks: int = 20,
+                     stop_iou: float | None = max(DEFAULT_NOC_THRESHOLDS),
+                     criterion: str = 'area') -> list[list[float]]:
+    """:func:`simulate_clicks` for several objects of one image, in lock-step rounds.
+
+    One ``predict`` call per round serves every still-active object, which lets a model
+    whose prompts attend only to themselves run all objects in one forward.
+
+    Args:
+        predict: maps the click lists of the objects still active (one list of (x, y,
+            positive) per object) to one (H, W) bool mask per object.
+        gts: (H, W) bool GT masks, non-empty.
+        max_clicks, stop_iou, criterion: as :func:`simulate_clicks`.
+
+    Returns:
+        per object, its IoU after each click.
+    """
+    clicks = [[(*interior_point(g), True)] for g in gts]
+    ious: list[list[float]] = [[] for _ in gts]
+    active = list(range(len(gts)))
+    while active:
+        preds = predict([list(clicks[i]) for i in active])
+        if len(preds) != len(active):
+            raise ValueError(f'predict returned {len(preds)} masks for {len(active)} objects.')
+        still = []
+        for i, pred in zip(active, preds):
+            ious[i].append(mask_iou(pred, gts[i]))
+            if len(clicks[i]) >= max_clicks or (stop_iou is not None and ious[i][-1] >= stop_iou):
+                continue
+            click = next_click(pred, gts[i], criterion=criterion)
+            if click is not None:
+                clicks[i].append(click)
+                still.append(i)
+        active = still
+    return ious

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from omgseg.models.text import save_class_embeddings
+from omgseg.vocab.embedding_file import save_class_embeddings
 from omgseg.registry import MODELS
 from tests.test_models.tiny_modules import (C, IN_CHANNELS, SIZE, backbone_features,
                                             pixel_decoder_cfg)
