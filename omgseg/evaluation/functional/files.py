@@ -1,4 +1,4 @@
-"""File reading and writing shared by the offline evaluators (numpy / Pillow only)."""
+"""File reading and writing shared by the offline evaluators (numpy and libspng only)."""
 from __future__ import annotations
 
 import json
@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+import pyspng
 
-from .panoptic import rgb2id
+_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 
 
 def load_json(path: str | os.PathLike) -> dict:
@@ -23,17 +23,35 @@ def load_json(path: str | os.PathLike) -> dict:
         raise ValueError(f'{path} is not valid JSON: {exc}') from exc
 
 
+def decode_id_png(data: bytes, source: str = 'the PNG') -> np.ndarray:
+    """Ids ``(H, W)`` uint32 of an 8-bit RGB(A) panoptic PNG's bytes (``R + 256 G + 256^2 B``).
+
+    ``source`` names the file in errors. libspng decodes PNGs about 1.5x faster than OpenCV or
+    Pillow, which is most of the offline PQ evaluator's time.
+    """
+    if data[:8] != _PNG_SIGNATURE or data[12:16] != b'IHDR':
+        raise ValueError(f'{source} is not a PNG file')
+    bit_depth, color_type = data[24], data[25]
+    if bit_depth != 8 or color_type not in (2, 3, 6):  # RGB, palette (colours expand), RGBA
+        raise ValueError(f'{source}: expected an 8-bit RGB panoptic PNG (id = R + 256 G + '
+                         f'256^2 B), got bit depth {bit_depth} and PNG color type {color_type}')
+    try:
+        rgba = pyspng.load(data, 'RGBA')
+    except RuntimeError as exc:
+        raise ValueError(f'{source} cannot be decoded (corrupt PNG): {exc}') from exc
+    # RGBA bytes read as a little-endian uint32 are R + 256 G + 256^2 B + 256^3 A: no per-channel
+    # arithmetic, one mask drops the alpha byte.
+    ids = rgba.view('<u4')[..., 0]
+    ids &= 0xFFFFFF
+    return ids
+
+
 def read_id_png(path: str | os.PathLike) -> np.ndarray:
-    """Ids ``(H, W)`` int64 of an RGB panoptic PNG (``R + 256 G + 256^2 B``)."""
+    """Ids ``(H, W)`` uint32 of an RGB panoptic PNG file (see :func:`decode_id_png`)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f'panoptic PNG not found: {path}')
-    with Image.open(path) as img:
-        arr, mode = np.asarray(img), img.mode
-    if arr.ndim != 3 or arr.shape[-1] not in (3, 4):
-        raise ValueError(f'{path}: expected an RGB panoptic PNG (id = R + 256 G + 256^2 B), '
-                         f'got mode {mode} (array shape {arr.shape})')
-    return rgb2id(arr)
+    return decode_id_png(path.read_bytes(), str(path))
 
 
 def write_metrics(metrics: dict, out: str | os.PathLike) -> Path:

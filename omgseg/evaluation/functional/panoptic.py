@@ -1,7 +1,9 @@
 """Panoptic quality (PQ) with exactly the rules of cocodataset/panopticapi ``evaluation.py``.
 
 Written from the definition (Kirillov et al., "Panoptic Segmentation", and panopticapi's
-documented behaviour); vectorised with numpy so COCO val (5000 images) takes seconds per core.
+documented behaviour). An image becomes its (GT, prediction) pair table with one look-up and one
+``bincount`` per pixel (:func:`~.pq_match.count_pairs`); the matching rule below is
+:func:`~.pq_match.match_segments`, the one copy that VPQ uses too.
 
 Rules (panopticapi):
   * id 0 is VOID; ids are ``R + 256 G + 256^2 B`` in the PNGs (:func:`rgb2id`).
@@ -24,16 +26,16 @@ categories, duplicate segment ids and segment id 0 also raise; an empty class gr
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from omgseg.structures import PANOPTIC_VOID_ID
+from .pq_match import (OFFSET, VOID, GTSegments, PredSegments, checked_pair_counts,
+                       last_crowd_rows, match_segments)
+from .pq_stat import PQStat, PQStatCat, pq_average
 
-VOID = PANOPTIC_VOID_ID
-OFFSET = 256 ** 3  # ids < 256^3, so gt * OFFSET + pred is a unique pair key (< 2^48: fits int64)
+__all__ = ['OFFSET', 'VOID', 'PQStat', 'PQStatCat', 'rgb2id', 'id2rgb', 'pq_compute_single',
+           'pq_average', 'pq_summary', 'format_pq_table']
 
 
 def rgb2id(arr: np.ndarray) -> np.ndarray:
@@ -61,82 +63,6 @@ def id2rgb(ids: np.ndarray) -> np.ndarray:
     return np.stack([ids % 256, ids // 256 % 256, ids // 65536], axis=-1).astype(np.uint8)
 
 
-@dataclass
-class PQStatCat:
-    """Sums for one category: ``iou`` (sum of matched IoUs), ``tp``, ``fp``, ``fn`` counts."""
-    iou: float = 0.0
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    def __iadd__(self, other: PQStatCat) -> PQStatCat:
-        self.iou += other.iou
-        self.tp += other.tp
-        self.fp += other.fp
-        self.fn += other.fn
-        return self
-
-
-class PQStat:
-    """Per-category PQ sums keyed by category id; ``+=``/``+`` merge (processes, ranks); picklable.
-
-    ``stat[cat_id]`` returns (creating if needed) that category's :class:`PQStatCat`.
-    """
-
-    def __init__(self) -> None:
-        self.pq_per_cat: dict[int, PQStatCat] = {}
-
-    def __getitem__(self, cat_id: int) -> PQStatCat:
-        return self.pq_per_cat.setdefault(int(cat_id), PQStatCat())
-
-    def __setitem__(self, cat_id: int, value: PQStatCat) -> None:  # completes `stat[c] += x`
-        self.pq_per_cat[int(cat_id)] = value
-
-    def __contains__(self, cat_id: object) -> bool:
-        return cat_id in self.pq_per_cat
-
-    def __iadd__(self, other: PQStat) -> PQStat:
-        for cat_id, cat_stat in other.pq_per_cat.items():
-            self[cat_id] += cat_stat
-        return self
-
-    def __add__(self, other: PQStat) -> PQStat:
-        out = PQStat()
-        out += self
-        out += other
-        return out
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, PQStat) and self.to_dict() == other.to_dict()
-
-    def __repr__(self) -> str:
-        return f'PQStat({self.to_dict()})'
-
-    @classmethod
-    def sum(cls, stats: Iterable[PQStat]) -> PQStat:
-        """Merge many stats (e.g. the list gathered from all ranks or worker processes)."""
-        out = cls()
-        for stat in stats:
-            out += stat
-        return out
-
-    def to_dict(self) -> dict[int, dict[str, float]]:
-        """Plain ``{cat_id: {iou, tp, fp, fn}}`` (sorted, all-zero categories dropped)."""
-        return {c: dict(iou=s.iou, tp=s.tp, fp=s.fp, fn=s.fn)
-                for c, s in sorted(self.pq_per_cat.items()) if s.tp or s.fp or s.fn or s.iou}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[Any, Mapping[str, float]]) -> PQStat:
-        out = cls()
-        for cat_id, d in data.items():
-            out[int(cat_id)] += PQStatCat(float(d['iou']), int(d['tp']), int(d['fp']), int(d['fn']))
-        return out
-
-    def pq_average(self, categories: Mapping[int, Mapping], isthing: bool | None = None):
-        """See :func:`pq_average`."""
-        return pq_average(self, categories, isthing)
-
-
 def _where(source: str) -> str:
     return f' in {source}' if source else ''
 
@@ -144,8 +70,13 @@ def _where(source: str) -> str:
 def _check_id_map(ids: np.ndarray, what: str, source: str) -> None:
     if not np.issubdtype(ids.dtype, np.integer):
         raise ValueError(f'{what} id map must be integer, got {ids.dtype}{_where(source)}')
-    if ids.size and (ids.min() < 0 or ids.max() >= OFFSET):
-        raise ValueError(f'{what} ids must lie in [0, {OFFSET}), got [{ids.min()}, {ids.max()}]'
+    if ids.size == 0 or (ids.dtype.kind == 'u' and ids.dtype.itemsize <= 2):
+        return  # uint8 / uint16 maps are in range by their type
+    # unsigned maps (e.g. decoded PNGs) cannot be negative: one pass instead of two
+    low = 0 if ids.dtype.kind == 'u' else ids.min()
+    high = ids.max()
+    if low < 0 or high >= OFFSET:
+        raise ValueError(f'{what} ids must lie in [0, {OFFSET}), got [{low}, {high}]'
                          f'{_where(source)}')
 
 
@@ -169,26 +100,6 @@ def _segment_table(segments: Sequence[Mapping], categories: Mapping, what: str, 
             raise ValueError(f'{what} segment {seg_id} has unknown category_id {cat}'
                              f'{_where(source)}; known ids come from the GT categories')
     return ids, cats, crowd, area
-
-
-def _lookup(sorted_ids: np.ndarray, order: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Row (in JSON order) of each queried id, or -1 where the id has no segment."""
-    if sorted_ids.size == 0:
-        return np.full(query.shape, -1, dtype=np.int64)
-    pos = np.minimum(np.searchsorted(sorted_ids, query), sorted_ids.size - 1)
-    return np.where(sorted_ids[pos] == query, order[pos], -1)
-
-
-def _accumulate(stat: PQStat, field: str, cats: np.ndarray, weights=None) -> None:
-    if cats.size == 0:
-        return
-    uniq, inv = np.unique(cats, return_inverse=True)
-    # bincount sums in input order: IoUs add up in panopticapi's (gt, pred)-sorted pair order.
-    sums = np.bincount(inv.reshape(-1), weights=weights, minlength=uniq.size)
-    for cat_id, value in zip(uniq.tolist(), sums.tolist()):
-        cat_stat = stat[cat_id]
-        setattr(cat_stat, field, getattr(cat_stat, field) + (value if weights is not None
-                                                             else int(value)))
 
 
 def pq_compute_single(gt_ids: np.ndarray, gt_segments: Sequence[Mapping],
@@ -225,104 +136,25 @@ def pq_compute_single(gt_ids: np.ndarray, gt_segments: Sequence[Mapping],
     _check_id_map(pred, 'prediction', source)
     g_ids, g_cat, g_crowd, g_json_area = _segment_table(gt_segments, categories, 'GT', source)
     p_ids, p_cat, _, _ = _segment_table(pred_segments, categories, 'prediction', source)
+    n_g, n_p = g_ids.size, p_ids.size
 
-    # One sort gives every (gt id, pred id) pair with its pixel count, i.e. the whole
-    # intersection table; everything below works on these few hundred pairs, not on pixels.
-    keys = gt.reshape(-1).astype(np.int64, copy=False) * OFFSET
-    keys += pred.reshape(-1).astype(np.int64, copy=False)
-    pair_keys, inter = np.unique(keys, return_counts=True)
-    pair_gt, pair_pred = pair_keys // OFFSET, pair_keys % OFFSET
-    g_order, p_order = np.argsort(g_ids, kind='stable'), np.argsort(p_ids, kind='stable')
-    gi = _lookup(g_ids[g_order], g_order, pair_gt)   # segment row of each pair, -1 = none
-    pj = _lookup(p_ids[p_order], p_order, pair_pred)
-
-    unknown = np.unique(pair_pred[(pair_pred != VOID) & (pj < 0)])
-    if unknown.size:
-        raise ValueError(f'prediction segment ids {unknown.tolist()} are in the PNG but not in '
-                         f'the JSON segments_info{_where(source)}: the JSON and PNG disagree')
-    p_area = np.zeros(p_ids.size, dtype=np.int64)
-    np.add.at(p_area, pj[pj >= 0], inter[pj >= 0])
-    if (p_area == 0).any():
-        raise ValueError(f'prediction segment ids {p_ids[p_area == 0].tolist()} are in the JSON '
-                         f'segments_info but not in the PNG{_where(source)}: the JSON and PNG '
-                         f'disagree')
-    unknown = np.unique(pair_gt[(pair_gt != VOID) & (gi < 0)])
-    if strict_gt and unknown.size:
-        raise ValueError(f'GT segment ids {unknown.tolist()} are in the PNG but not in the JSON '
-                         f'segments_info{_where(source)}: the JSON and PNG disagree')
-    g_area = np.zeros(g_ids.size, dtype=np.int64)
-    np.add.at(g_area, gi[gi >= 0], inter[gi >= 0])
+    # (G + 2, P + 2) pixel counts: segments in JSON order, then VOID, then unlisted ids.
+    counts = checked_pair_counts(gt, pred, g_ids, p_ids, where=_where(source),
+                                 strict_gt=strict_gt)
+    g_area = counts[:n_g].sum(axis=1)
     if gt_area == 'json':
         g_area = np.where(g_json_area >= 0, g_json_area, g_area)
 
-    # Prediction pixels on VOID (pairs are unique, so plain assignment is enough).
-    p_void = np.zeros(p_ids.size, dtype=np.int64)
-    on_void = (pair_gt == VOID) & (pj >= 0)
-    p_void[pj[on_void]] = inter[on_void]
-
-    both = (gi >= 0) & (pj >= 0)
-    gi, pj, inter = gi[both], pj[both], inter[both]
-    same_cat = g_cat[gi] == p_cat[pj]
-
-    # Matches: same category, non-crowd GT, IoU > 0.5 with VOID pixels out of the union.
-    cand = same_cat & ~g_crowd[gi]
-    c_gi, c_pj, c_inter = gi[cand], pj[cand], inter[cand]
-    union = p_area[c_pj] + g_area[c_gi] - c_inter - p_void[c_pj]
-    if (union <= 0).any():
-        raise ValueError(f'non-positive union{_where(source)}: a GT "area" field is smaller '
-                         f'than its pixel count; fix the JSON or pass gt_area="png"')
-    iou = c_inter / union
-    match = iou > 0.5
-    gt_matched = np.zeros(g_ids.size, dtype=bool)
-    pred_matched = np.zeros(p_ids.size, dtype=bool)
-    gt_matched[c_gi[match]] = True
-    pred_matched[c_pj[match]] = True
-
-    # Crowd region of each category = its last crowd segment in JSON order (panopticapi's dict).
-    crowd_row = {int(c): row for row, c in enumerate(g_cat.tolist()) if g_crowd[row]}
-    chosen_crowd = np.zeros(g_ids.size, dtype=bool)
-    chosen_crowd[list(crowd_row.values())] = True
-    on_crowd = same_cat & chosen_crowd[gi]
-    p_crowd = np.zeros(p_ids.size, dtype=np.int64)
-    p_crowd[pj[on_crowd]] = inter[on_crowd]
-
-    fp = ~pred_matched & ~((p_void + p_crowd) / np.maximum(p_area, 1) > 0.5)
-    fn = ~gt_matched & ~g_crowd
-
+    # Unlisted GT pixels (strict_gt=False) are neither VOID nor a segment, as in panopticapi.
+    pair_gt, pair_pred = np.nonzero(counts[:n_g, :n_p])
     stat = PQStat()
-    _accumulate(stat, 'tp', g_cat[c_gi[match]])
-    _accumulate(stat, 'iou', g_cat[c_gi[match]], weights=iou[match])
-    _accumulate(stat, 'fn', g_cat[fn])
-    _accumulate(stat, 'fp', p_cat[fp])
+    match_segments(
+        stat,
+        GTSegments(cat=g_cat, crowd=g_crowd, area=g_area, rank=g_ids,
+                   crowd_region=last_crowd_rows(np.flatnonzero(g_crowd), g_cat, n_g)),
+        PredSegments(cat=p_cat, area=counts[:, :n_p].sum(axis=0), void=counts[n_g, :n_p]),
+        pair_gt, pair_pred, counts[pair_gt, pair_pred], where=_where(source))
     return stat
-
-
-def pq_average(stat: PQStat, categories: Mapping[int, Mapping], isthing: bool | None = None):
-    """Average PQ over ``categories`` (all if ``isthing`` is None, else things/stuff only).
-
-    Returns:
-        ``({'pq', 'sq', 'rq': float in [0, 1], 'n': int}, {cat_id: {'pq', 'sq', 'rq'}})``.
-        Classes with TP + FP + FN = 0 get zeros in the per-class dict and are not counted in
-        ``n`` or the mean (panopticapi); with ``n = 0`` the means are 0.0.
-    """
-    pq = sq = rq = 0.0
-    n = 0
-    per_class: dict[int, dict[str, float]] = {}
-    for cat_id, info in categories.items():
-        if isthing is not None and (info['isthing'] == 1) != isthing:
-            continue
-        s = stat.pq_per_cat.get(int(cat_id), PQStatCat())
-        if s.tp + s.fp + s.fn == 0:
-            per_class[cat_id] = {'pq': 0.0, 'sq': 0.0, 'rq': 0.0}
-            continue
-        n += 1
-        denom = s.tp + 0.5 * s.fp + 0.5 * s.fn
-        pq_c, sq_c, rq_c = s.iou / denom, (s.iou / s.tp if s.tp else 0.0), s.tp / denom
-        per_class[cat_id] = {'pq': pq_c, 'sq': sq_c, 'rq': rq_c}
-        pq, sq, rq = pq + pq_c, sq + sq_c, rq + rq_c
-    if n == 0:
-        return {'pq': 0.0, 'sq': 0.0, 'rq': 0.0, 'n': 0}, per_class
-    return {'pq': pq / n, 'sq': sq / n, 'rq': rq / n, 'n': n}, per_class
 
 
 def pq_summary(stat: PQStat, categories: Mapping[int, Mapping]) -> dict:

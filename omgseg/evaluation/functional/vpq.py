@@ -23,8 +23,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .panoptic import (OFFSET, VOID, PQStat, _accumulate, _check_id_map, _segment_table,
-                       pq_summary)
+from .panoptic import _check_id_map, _segment_table, pq_summary
+from .pq_match import (GTSegments, PredSegments, checked_pair_counts, last_crowd_rows,
+                       match_segments)
+from .pq_stat import PQStat
 
 DEFAULT_WINDOWS = (1, 2, 4, 6, 8)      # eval_vpq_vspw.py
 OMG_WINDOWS = (1, 2, 4, 6)             # OMG-Seg's VIPSeg report (VPQ@1/2/4/6)
@@ -104,47 +106,22 @@ class VideoTubeAccumulator:
         g_ids, g_cat, g_crowd, g_json = _segment_table(gt_segments, self.categories, 'GT', source)
         p_ids, p_cat, _, _ = _segment_table(pred_segments, self.categories, 'prediction', source)
 
-        keys = gt.reshape(-1).astype(np.int64, copy=False) * OFFSET
-        keys += pred.reshape(-1).astype(np.int64, copy=False)
-        pair_keys, inter = np.unique(keys, return_counts=True)
-        pair_gt, pair_pred = pair_keys // OFFSET, pair_keys % OFFSET
-
-        def check(map_ids: np.ndarray, json_ids: np.ndarray, what: str, both_ways: bool):
-            present = np.unique(map_ids[map_ids != VOID])
-            extra = np.setdiff1d(present, json_ids)
-            if extra.size:
-                raise ValueError(f'{what} segment ids {extra.tolist()} are in the PNG but not in '
-                                 f'the JSON segments_info of {source}: the JSON and PNG disagree')
-            missing = np.setdiff1d(json_ids, present)
-            if both_ways and missing.size:
-                raise ValueError(f'{what} segment ids {missing.tolist()} are in the JSON '
-                                 f'segments_info but not in the PNG of {source}: the JSON and '
-                                 f'PNG disagree')
-
-        check(pair_pred, p_ids, 'prediction', True)
         # GT JSON ids without pixels are allowed (panopticapi counts them as FN).
-        check(pair_gt, g_ids, 'GT', False)
+        counts = checked_pair_counts(gt, pred, g_ids, p_ids, where=f' of {source}')
+        n_g, n_p = g_ids.size, p_ids.size
 
         name = frame or f'#{len(self._frames)}'
         g_rows = self._gt.rows(g_ids, g_cat, g_crowd, name)
         p_rows = self._pred.rows(p_ids, p_cat, np.zeros(p_ids.size, bool), name)
-        g_lookup = dict(zip(g_ids.tolist(), g_rows.tolist()))
-        p_lookup = dict(zip(p_ids.tolist(), p_rows.tolist()))
-        g_lookup[VOID] = -1
-        p_lookup[VOID] = -1
-        pg = np.fromiter((g_lookup[i] for i in pair_gt.tolist()), np.int64, pair_gt.size)
-        pp = np.fromiter((p_lookup[i] for i in pair_pred.tolist()), np.int64, pair_pred.size)
-
-        g_pix = np.zeros(len(self._gt.cats), dtype=np.int64)
-        np.add.at(g_pix, pg[pg >= 0], inter[pg >= 0])
-        g_area = g_pix[g_rows]
+        g_area = counts[:n_g].sum(axis=1)
         if self.gt_area == 'json':
             g_area = np.where(g_json >= 0, g_json, g_area)
-        p_pix = np.zeros(len(self._pred.cats), dtype=np.int64)
-        np.add.at(p_pix, pp[pp >= 0], inter[pp >= 0])
-        keep = pp >= 0  # pairs without a prediction play no part in matching
-        self._frames.append(((g_rows, g_area, np.arange(g_rows.size)), (p_rows, p_pix[p_rows]),
-                             (pg[keep], pp[keep], inter[keep].astype(np.int64))))
+        # pairs with a prediction (GT row -1 = VOID); the other pairs play no part in matching
+        pair_g, pair_p = np.nonzero(counts[:n_g + 1, :n_p])
+        pg = np.append(g_rows, -1)[pair_g]
+        self._frames.append(((g_rows, g_area, np.arange(n_g)),
+                             (p_rows, counts[:, :n_p].sum(axis=0)),
+                             (pg, p_rows[pair_p], counts[pair_g, pair_p])))
 
     def window_stats(self, windows: Sequence[int] = DEFAULT_WINDOWS) -> dict[int, PQStat]:
         """``{k: PQStat}`` summed over every window of ``k`` consecutive frames of this video."""
@@ -175,13 +152,14 @@ class VideoTubeAccumulator:
                 pairs = [self._frames[f][2] for f in range(s, s + k)]
                 self._window(stat, s, k, pairs, g_cum[s + k] - g_cum[s], p_cum[s + k] - p_cum[s],
                              pres_cum[s + k] - pres_cum[s] > 0, present, g_pos, g_cat, g_crowd,
-                             p_cat, g_id, n_p, n_p_key)
+                             p_cat, g_id, n_p, n_p_key,
+                             f' in frames {s}..{s + k - 1} of video {self.video!r}')
             out[k] = stat
         return out
 
     @staticmethod
     def _window(stat, s, k, pairs, g_area, p_area, g_present, present, g_pos, g_cat, g_crowd,
-                p_cat, g_id, n_p, n_p_key) -> None:
+                p_cat, g_id, n_p, n_p_key, where) -> None:
         pg = np.concatenate([p[0] for p in pairs])
         pp = np.concatenate([p[1] for p in pairs])
         cnt = np.concatenate([p[2] for p in pairs])
@@ -193,47 +171,18 @@ class VideoTubeAccumulator:
         p_void = np.zeros(n_p, dtype=np.int64)
         p_void[pp[pg < 0]] = inter[pg < 0]
         on_gt = pg >= 0
-        gi, pj, inter = pg[on_gt], pp[on_gt], inter[on_gt]
-        same_cat = g_cat[gi] == p_cat[pj]
-        cand = same_cat & ~g_crowd[gi]
-        c_gi, c_pj, c_inter = gi[cand], pj[cand], inter[cand]
-        union = p_area[c_pj] + g_area[c_gi] - c_inter - p_void[c_pj]
-        if (union <= 0).any():
-            raise ValueError('non-positive tube union: a GT "area" field is smaller than its '
-                             'pixel count; fix the JSON or use gt_area="png"')
-        iou = c_inter / union
-        match = iou > 0.5
-        m_gi, m_iou = c_gi[match], iou[match]
-        order = np.argsort(g_id[m_gi], kind='stable')  # reference sums IoUs in GT-id order
-        m_gi, m_iou = m_gi[order], m_iou[order]
-        gt_matched = np.zeros(g_area.size, dtype=bool)
-        pred_matched = np.zeros(n_p, dtype=bool)
-        gt_matched[m_gi] = True
-        pred_matched[c_pj[match]] = True
-
-        p_crowd = np.zeros(n_p, dtype=np.int64)
+        # The reference keeps, per category, the last crowd tube in order of first appearance
+        # within the window (frame, then segments_info position).
         crowd_rows = np.flatnonzero(g_crowd & g_present)
-        if crowd_rows.size:
-            # The reference keeps, per category, the last crowd tube in order of first
-            # appearance within the window (frame, then segments_info position).
-            win = present[s:s + k, crowd_rows]
-            first = win.argmax(axis=0)
-            pos = g_pos[s + first, crowd_rows]
-            chosen: dict[int, int] = {}
-            for idx in np.lexsort((pos, first)).tolist():
-                chosen[int(g_cat[crowd_rows[idx]])] = int(crowd_rows[idx])
-            is_chosen = np.zeros(g_area.size, dtype=bool)
-            is_chosen[list(chosen.values())] = True
-            on_crowd = same_cat & is_chosen[gi]
-            p_crowd[pj[on_crowd]] = inter[on_crowd]
-
-        p_present = p_area > 0
-        fp = p_present & ~pred_matched & ~((p_void + p_crowd) / np.maximum(p_area, 1) > 0.5)
-        fn = g_present & ~gt_matched & ~g_crowd
-        _accumulate(stat, 'tp', g_cat[m_gi])
-        _accumulate(stat, 'iou', g_cat[m_gi], m_iou)
-        _accumulate(stat, 'fn', g_cat[fn])
-        _accumulate(stat, 'fp', p_cat[fp])
+        first = present[s:s + k, crowd_rows].argmax(axis=0)
+        order = np.lexsort((g_pos[s + first, crowd_rows], first))
+        match_segments(
+            stat,
+            GTSegments(cat=g_cat, crowd=g_crowd, area=g_area, rank=g_id,
+                       crowd_region=last_crowd_rows(crowd_rows[order], g_cat, g_area.size),
+                       counted=g_present),
+            PredSegments(cat=p_cat, area=p_area, void=p_void, counted=p_area > 0),
+            pg[on_gt], pp[on_gt], inter[on_gt], where=where)
 
 
 def vpq_video_stats(gt_ids: Sequence[np.ndarray], gt_segments: Sequence[Sequence[Mapping]],

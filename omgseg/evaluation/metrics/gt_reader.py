@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
+from mmengine.fileio import get
 
-from omgseg.datasets.transforms.loading import read_image
-from omgseg.evaluation.functional import rgb2id
+from omgseg.evaluation.functional.files import decode_id_png
 from omgseg.structures import IGNORE_INDEX
 
 
@@ -41,10 +41,14 @@ def video_name_of(sample) -> str:
 
 def read_panoptic_gt(frame) -> tuple[np.ndarray, list[dict]]:
     """(H, W) int64 GT ids and segments (``id``, ``category_id`` = label, ``iscrowd``)."""
-    png = read_image(frame.metainfo['seg_map_path'], 'ground-truth panoptic PNG', 'rgb')
+    path = frame.metainfo['seg_map_path']
+    try:
+        data = get(path)
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f'ground-truth panoptic PNG {path} does not exist.') from err
     segments = [dict(id=s['id'], category_id=s['category'], iscrowd=int(s['iscrowd']))
                 for s in frame.metainfo['segments_info']]
-    return rgb2id(png), segments
+    return decode_id_png(data, f'ground-truth panoptic PNG {path}').astype(np.int64), segments
 
 
 def semantic_from_panoptic(ids: np.ndarray, segments: list[dict]) -> np.ndarray:

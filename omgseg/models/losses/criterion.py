@@ -58,6 +58,10 @@ class OMGCriterion(torch.nn.Module):
         """
         losses = {}
         last = len(preds) - 1
+        # Masks in the logits' dtype once for all prediction sets (matching and mask losses
+        # sample them on every set), not once per set and use.
+        dtype = preds[0]['mask'].dtype
+        targets = [(labels, masks.to(dtype)) for labels, masks in targets]
         for i, pred in enumerate(preds):
             prefix = '' if i == last else f'd{i}.'
             for k, v in self._single(pred, targets, matched).items():
@@ -105,7 +109,8 @@ class OMGCriterion(torch.nn.Module):
                      num_masks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """BCE and dice on points picked where the prediction is uncertain.
 
-        Args: pred (M, T, h, w) logits; gt (M, T, H, W) bool; frames stacked along height.
+        Args: pred (M, T, h, w) logits; gt (M, T, H, W) 0/1 in pred's dtype (or bool); frames
+            stacked along height.
         """
         m, t, h, w = pred.shape
         film = pred.reshape(m, 1, t * h, w)

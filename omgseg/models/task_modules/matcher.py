@@ -56,7 +56,8 @@ class HungarianMatcher:
 
         Args:
             cls_logits: (Q, K+1); obj_logits: (Q,); mask_logits: (Q, T, h, w).
-            gt_labels: (N,) in [0, K) or -1 (class-agnostic); gt_masks: (N, T, H, W) bool.
+            gt_labels: (N,) in [0, K) or -1 (class-agnostic); gt_masks: (N, T, H, W) bool, or
+                already in the logits' dtype (the criterion converts them once per step).
 
         Returns:
             (query_idx, gt_idx) long tensors of equal length min(Q, N).
@@ -68,11 +69,15 @@ class HungarianMatcher:
         probs = class_probabilities(cls_logits, obj_logits)
         cost_cls = -probs[:, gt_labels]  # label -1 indexes the objectness column
         q, t, h, w = mask_logits.shape
-        points = torch.rand((1, self.num_points, 2), device=device)
-        pred = point_sample(mask_logits.reshape(1, q, t * h, w), points).squeeze(0)
         n = gt_masks.shape[0]
-        gt = point_sample(gt_masks.reshape(1, n, -1, gt_masks.shape[-1]).to(pred.dtype),
-                          points).squeeze(0)
+        points = torch.rand((1, self.num_points, 2), device=device)
+        # One single-channel map per mask (as mmdet does): grid_sample then reads one small
+        # plane at a time instead of gathering from every plane for each point (a (1, Q, ...)
+        # layout is ~1.7x slower on CPU); the sampled values are the same.
+        pred = point_sample(mask_logits.reshape(q, 1, t * h, w),
+                            points.expand(q, -1, -1)).view(q, -1)
+        gt = point_sample(gt_masks.reshape(n, 1, -1, gt_masks.shape[-1]).to(pred.dtype),
+                          points.expand(n, -1, -1)).view(n, -1)
         cost = (self.cls_weight * cost_cls + self.mask_weight * pairwise_bce(pred, gt)
                 + self.dice_weight * pairwise_dice(pred, gt))
         rows, cols = linear_sum_assignment(cost.float().cpu().numpy())
