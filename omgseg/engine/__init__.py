@@ -1,5 +1,9 @@
-from .hooks import PanopticVisualizationHook, PretrainedBackboneHook, VocabularyCheckHook
+from .dashboards import DashboardVisualizer
+from .hooks import (ExactResumeHook, PanopticVisualizationHook, PretrainedBackboneHook,
+                    VocabularyCheckHook)
+from .loss_log_processor import LossGroupLogProcessor
 from .multi_dataset_loop import MultiDatasetTestLoop, MultiDatasetValLoop, evaluation_setting
 
-__all__ = ['PanopticVisualizationHook', 'PretrainedBackboneHook', 'VocabularyCheckHook',
+__all__ = ['DashboardVisualizer', 'ExactResumeHook', 'LossGroupLogProcessor',
+           'PanopticVisualizationHook', 'PretrainedBackboneHook', 'VocabularyCheckHook',
            'MultiDatasetValLoop', 'MultiDatasetTestLoop', 'evaluation_setting']
