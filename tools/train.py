@@ -1,6 +1,7 @@
 """Train a model from a config (mmdet's conventions).
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--auto-scale-lr]
+                                 [--tensorboard] [--wandb]
                                  [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 """
 import argparse
@@ -21,6 +22,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--amp', action='store_true', help='mixed-precision training')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by (total batch) / base_batch_size')
+    parser.add_argument('--tensorboard', action='store_true',
+                        help='also write TensorBoard events (= --cfg-options '
+                        'visualizer.tensorboard=True; needs the tensorboard package)')
+    parser.add_argument('--wandb', action='store_true',
+                        help='also log to Weights & Biases (= visualizer.wandb=True; needs wandb)')
     add_launch_args(parser)
     return parse_launch_args(parser)
 
@@ -30,6 +36,9 @@ def main() -> None:
     cfg = load_config(args.config, launcher=args.launcher, cfg_options=args.cfg_options,
                       work_dir=args.work_dir)
     prepare_cfg(cfg, amp=args.amp, auto_scale_lr=args.auto_scale_lr)
+    for switch in ('tensorboard', 'wandb'):
+        if getattr(args, switch):
+            cfg.setdefault('visualizer', dict(type='DashboardVisualizer'))[switch] = True
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

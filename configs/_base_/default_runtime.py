@@ -9,14 +9,20 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'))
 # Refuses to start when the class-embedding file does not match a dataset's classes.
-custom_hooks = [dict(type='VocabularyCheckHook'), dict(type='PretrainedBackboneHook')]
+# ExactResumeHook: checkpoints carry the random and sampler states (docs/resume.md).
+custom_hooks = [dict(type='VocabularyCheckHook'), dict(type='PretrainedBackboneHook'),
+                dict(type='ExactResumeHook')]
 
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     # tools/train.py and tools/test.py switch to gloo when no GPU is present
     dist_cfg=dict(backend='nccl'))
-log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
+# log lines sum each loss over the decoder layers; the layers' terms go to the visualizer
+log_processor = dict(type='LossGroupLogProcessor', window_size=50, by_epoch=True)
+# JSON log always; dashboards by `tools/train.py --tensorboard / --wandb`, or
+# `--cfg-options visualizer.tensorboard=True` (omgseg/engine/dashboards.py)
+visualizer = dict(type='DashboardVisualizer', tensorboard=False, wandb=False)
 log_level = 'INFO'
 load_from = None
 resume = False

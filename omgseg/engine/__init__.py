@@ -1,5 +1,9 @@
-from .hooks import PretrainedBackboneHook, SegVisualizationHook, VocabularyCheckHook
+from .dashboards import DashboardVisualizer
+from .hooks import (ExactResumeHook, PretrainedBackboneHook, SegVisualizationHook,
+                    VocabularyCheckHook)
+from .loss_log_processor import LossGroupLogProcessor
 from .multi_dataset_loop import MultiDatasetTestLoop, MultiDatasetValLoop, evaluation_setting
 
-__all__ = ['PretrainedBackboneHook', 'SegVisualizationHook', 'VocabularyCheckHook',
+__all__ = ['DashboardVisualizer', 'ExactResumeHook', 'LossGroupLogProcessor',
+           'PretrainedBackboneHook', 'SegVisualizationHook', 'VocabularyCheckHook',
            'MultiDatasetValLoop', 'MultiDatasetTestLoop', 'evaluation_setting']

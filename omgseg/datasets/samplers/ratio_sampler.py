@@ -204,3 +204,11 @@ class DatasetRatioSampler(Sampler):
     def set_epoch(self, epoch: int) -> None:
         """Use the stream of ``epoch`` (seeded ``seed + epoch``) from the next iteration on."""
         self.epoch = epoch
+
+    def state_dict(self) -> dict:
+        """What fixes the stream (checkpointed by ``ExactResumeHook``): ``seed`` and ``epoch``."""
+        return dict(seed=self.seed, epoch=self.epoch)
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue the stream of a checkpointed run (its seed may have been drawn at random)."""
+        self.seed, self.epoch = int(state['seed']), int(state['epoch'])

@@ -84,6 +84,16 @@ class TaskBatchSampler(BatchSampler):
             self._num_groups = len({self._group(i) for i in range(len(dataset))})
         return self._num_groups
 
+    def state_dict(self) -> dict:
+        """The index sampler's state (its order fixes the batches); empty if it has none."""
+        inner = getattr(self.sampler, 'state_dict', None)
+        return dict(sampler=inner()) if callable(inner) else {}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore the index sampler's state saved by :meth:`state_dict`."""
+        if 'sampler' in state:
+            self.sampler.load_state_dict(state['sampler'])
+
     def __len__(self) -> int:
         return max(len(self.sampler) // self.batch_size - (self._count_groups() - 1), 0)
 
