@@ -8,9 +8,10 @@ import torch
 import torch.nn.functional as F
 
 from omgseg.models.backbones.clip_factory import TINY_CLIP_CFG
-from omgseg.models.text import (VILD_TEMPLATES, CLIPTextEncoder, TextEmbeddingClassifier,
-                                compute_class_embeddings, load_class_embeddings,
-                                normalize_class_name, save_class_embeddings, sidecar_path)
+from omgseg.models.text import (ORIGINAL_LOGIT_SCALE, VILD_TEMPLATES, CLIPTextEncoder,
+                                TextEmbeddingClassifier, compute_class_embeddings,
+                                load_class_embeddings, normalize_class_name,
+                                save_class_embeddings, sidecar_path)
 from omgseg.registry import MODELS
 
 NAMES = ['person,child,girl', 'handrail_or_fence', 'sky', 'tv remote/remote control']
@@ -184,7 +185,7 @@ def test_classifier_golden(emb_file, class_emb):
         for q in range(5):
             xq = x[b, q] / x[b, q].norm()
             for k in range(4):
-                expected[b, q, k] = 100 * max(float(xq @ emb[k, p]) for p in range(3))
+                expected[b, q, k] = ORIGINAL_LOGIT_SCALE * max(float(xq @ emb[k, p]) for p in range(3))
     torch.testing.assert_close(logits[..., :4], expected, atol=1e-4, rtol=0)
     assert 'class_embed' not in clf.state_dict()
 
