@@ -70,7 +70,7 @@ DROPPED: dict[str, str] = {
     r'panoptic_head\.cls_embed': 'class prototypes come from the class-embedding file '
                                  '(tools/gen_class_embeddings.py), never from checkpoints',
     r'panoptic_head\.logit_scale': 'the classifier temperature is fixed by the config '
-                                   '(logit_scale=100, the original exp(ln 100))',
+                                   '(logit_scale defaults to the original exp(4.6052))',
 }
 BOX_QUERY_KEYS = ('panoptic_head.mask_tokens.weight', 'panoptic_head.pb_embedding.weight',
                   'panoptic_head.pos_linear.weight', 'panoptic_head.pos_linear.bias')
@@ -222,6 +222,29 @@ def _rename(key: str) -> str | None:
         if re.fullmatch(pattern, key):
             return re.sub(pattern, template, key)
     return None
+
+
+def rename_keys(source: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Rename an original state dict with :data:`RENAMES`, dropping :data:`DROPPED` keys, but
+    without the released-layout shape checks of :func:`convert_state_dict`: for heads of other
+    widths or depths, e.g. the tiny original heads of the fidelity fixtures.
+
+    Raises:
+        OfficialCheckpointError: listing the source keys that no rule maps.
+    """
+    out, unknown = {}, []
+    for key, value in source.items():
+        if any(re.fullmatch(p, key) for p in DROPPED):
+            continue
+        new = _rename(key)
+        if new is None:
+            unknown.append(key)
+        else:
+            out[new] = value
+    if unknown:
+        raise OfficialCheckpointError(f'{len(unknown)} source key(s) with no mapping: '
+                                      f'{unknown[:20]}')
+    return out
 
 
 def _hint(key: str, got: tuple, want: tuple) -> str:

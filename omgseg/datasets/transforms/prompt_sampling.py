@@ -17,12 +17,15 @@ import math
 import numpy as np
 import torch
 
+from omgseg.structures.cascaded_distance import original_interior_point
 from omgseg.structures.mask_geometry import interior_point
 from omgseg.structures.prompts import BOX, POINT, point_boxes
 
 MODES = ('point_box', 'box', 'point')
+POINT_RULES = {'exact': interior_point, 'original': original_interior_point}
 
-__all__ = ['MODES', 'mask_boxes', 'random_points', 'sam_eval_prompts', 'sam_training_prompts']
+__all__ = ['MODES', 'POINT_RULES', 'mask_boxes', 'original_interior_point', 'random_points',
+           'sam_eval_prompts', 'sam_training_prompts']
 
 
 def _as_masks(masks, name: str = 'masks') -> torch.Tensor:
@@ -130,12 +133,17 @@ def sam_training_prompts(masks, max_prompts: int = 20, generator: torch.Generato
     return boxes, kinds, targets
 
 
-def sam_eval_prompts(masks, mode: str = 'point_box') -> tuple[torch.Tensor, torch.Tensor]:
+def sam_eval_prompts(masks, mode: str = 'point_box', point_rule: str = 'exact'
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
     """Evaluation prompts: one per instance, at its interior-most pixel (or its tight box).
 
     Args:
         masks: (N, H, W) GT masks at the size of the network input (``img_shape``).
         mode: as in :func:`sam_training_prompts`; ``'point_box'`` is the COCO-SAM protocol.
+        point_rule: how the interior-most pixel is found: ``'exact'`` (argmax of the Euclidean
+            distance transform, :func:`interior_point`) or ``'original'`` (the original's
+            kornia cascaded approximation, :func:`original_interior_point`: its prompts
+            exactly, but slow on large masks).
 
     Returns:
         boxes (N, 4) float xyxy pixels and kinds (N,) long.
@@ -143,6 +151,9 @@ def sam_eval_prompts(masks, mode: str = 'point_box') -> tuple[torch.Tensor, torc
     m = _as_masks(masks, 'sam_eval_prompts: masks')
     if mode not in MODES:
         raise ValueError(f'sam_eval_prompts: mode must be one of {MODES}, got {mode!r}.')
+    if point_rule not in POINT_RULES:
+        raise ValueError(f'sam_eval_prompts: point_rule must be one of {tuple(POINT_RULES)}, '
+                         f'got {point_rule!r}.')
     points = None
     if mode != 'box':
         host = m.cpu().numpy()
@@ -151,6 +162,6 @@ def sam_eval_prompts(masks, mode: str = 'point_box') -> tuple[torch.Tensor, torc
             if not mask.any():
                 raise ValueError(f'sam_eval_prompts: mask {i} is empty; drop empty instances '
                                  f'before prompting.')
-            pts.append(interior_point(mask))
+            pts.append(POINT_RULES[point_rule](mask))
         points = torch.tensor(pts, dtype=torch.long, device=m.device).reshape(-1, 2)
     return _prompts(m, points, mode)

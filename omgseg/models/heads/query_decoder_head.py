@@ -13,6 +13,7 @@ from mmengine.model import BaseModule, caffe2_xavier_init
 from torch import nn
 
 from omgseg.models.layers import build_mlp, mask_pool
+from omgseg.models.text.classifier import ORIGINAL_LOGIT_SCALE
 from omgseg.registry import MODELS
 from omgseg.vocab import vocabulary_from
 
@@ -57,7 +58,8 @@ class OMGQueryHead(BaseModule):
         transformer_decoder: config of mmdet's ``Mask2FormerTransformerDecoder``.
         num_transformer_feat_level: memory levels cycled through by the decoder layers (3).
         positional_encoding: config of the 3D sine encoding of the memory.
-        logit_scale: fixed temperature of the cosine classifier (100).
+        logit_scale: fixed temperature of the cosine classifier (the original's
+            ``exp(4.6052)`` = 100.003 in float32).
         prompt_encoder: optional :class:`PromptEncoder` config (interactive task): points and
             boxes become queries of this decoder.
         mask_prompt_first_layer: mask the first cross-attention of prompt queries with their
@@ -74,7 +76,8 @@ class OMGQueryHead(BaseModule):
                  num_stuff_classes: int | None = None, vocabulary: str | dict | None = None,
                  clip_dim: int, class_embed_path: str, pixel_decoder: dict,
                  transformer_decoder: dict, num_transformer_feat_level: int = 3,
-                 positional_encoding: dict | None = None, logit_scale: float = 100.0,
+                 positional_encoding: dict | None = None,
+                 logit_scale: float = ORIGINAL_LOGIT_SCALE,
                  prompt_encoder: dict | None = None, mask_prompt_first_layer: bool = True,
                  init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg=init_cfg)

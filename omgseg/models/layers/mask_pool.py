@@ -1,6 +1,11 @@
 """Average pooling of features inside binary masks (the classifier's query descriptor)."""
 import torch
 
+# the original divides the binary mask by (area + 1e-8) before pooling; doing the same
+# arithmetic in the same order keeps the pooled features, and through the x100 cosine
+# classifier the logits, equal to the original's to float rounding
+_EPS = 1e-8
+
 
 def mask_pool(features: torch.Tensor, mask_logits: torch.Tensor) -> torch.Tensor:
     """Average the features of each query over the pixels where its mask logit is positive.
@@ -19,6 +24,7 @@ def mask_pool(features: torch.Tensor, mask_logits: torch.Tensor) -> torch.Tensor
             mask_logits.flatten(0, 1), size=(h, w), mode='bilinear',
             align_corners=False).view(b, q, t, h, w)
     binary = (mask_logits > 0).to(features.dtype)
-    denom = binary.sum(dim=(-3, -2, -1)).clamp(min=1.0)  # (B, Q); 1 avoids 0/0 for empty masks
-    pooled = torch.einsum('bqthw,btchw->bqc', binary, features)
-    return pooled / denom[..., None]
+    weights = binary / (binary.sum(dim=(-3, -2, -1), keepdim=True) + _EPS)
+    # frames stacked along H ("film"), the layout the original contracts in
+    film = features.transpose(1, 2).reshape(b, c, t * h, w)
+    return torch.einsum('bchw,bqhw->bqc', film, weights.flatten(2, 3))

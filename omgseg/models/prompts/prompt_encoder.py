@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from mmdet.models.layers import coordinate_to_encoding
+from mmdet.models.layers import coordinate_to_encoding, inverse_sigmoid
 from torch import nn
 
 from omgseg.registry import MODELS
@@ -76,7 +76,9 @@ class PromptEncoder(nn.Module):
         if self.training and self.jitter:
             diff = torch.cat([cxcywh[..., 2:] / 2, cxcywh[..., 2:]], dim=-1)
             cxcywh = cxcywh + (torch.rand_like(cxcywh) * 2 - 1) * diff * self.noise_scale * 0.01
-        cxcywh = cxcywh.clamp(0.0, 1.0)
+        # the original encodes sigmoid(inverse_sigmoid(box)): the round trip keeps boxes off
+        # exactly 0 and 1 (a zero-size point has w = h = 1e-5) and rounds like the original
+        cxcywh = inverse_sigmoid(cxcywh.clamp(0.0, 1.0), eps=1e-5).sigmoid()
         enc = coordinate_to_encoding(cxcywh, num_feats=self.feat_channels // 2)  # (B, P, 2C)
         positional = self.pos_linear(enc)
         content = self.pb_embedding(kinds) + self.mask_tokens.weight[0]

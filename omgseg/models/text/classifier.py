@@ -14,6 +14,10 @@ from omgseg.registry import MODELS
 from omgseg.vocab.embedding_file import (check_class_names, check_unit_norm,
                                          load_class_embeddings, regen_hint)
 
+#: The original's fixed temperature: a float32 buffer 4.6052 (ln 100 to 4 decimals) that is
+#: exponentiated in float32, i.e. 100.00296..., not 100 (a 3e-5 relative gap in every logit).
+ORIGINAL_LOGIT_SCALE = float(torch.tensor(4.6052, dtype=torch.float32).exp())
+
 
 @MODELS.register_module()
 class TextEmbeddingClassifier(nn.Module):
@@ -29,11 +33,13 @@ class TextEmbeddingClassifier(nn.Module):
     Args:
         embed_path: the ``.pth`` class-embedding file (its ``.json`` sidecar lies next to it).
         num_classes: K, the number of classes without void; must equal the file's K.
-        logit_scale: fixed temperature (OMG-Seg: ``exp(ln 100) = 100``, not learned).
+        logit_scale: fixed temperature, not learned (default :data:`ORIGINAL_LOGIT_SCALE`,
+            the original's ``exp(4.6052)`` in float32).
         class_names: if given, the file's class names must equal these, in label order.
     """
 
-    def __init__(self, *, embed_path: str, num_classes: int, logit_scale: float = 100.0,
+    def __init__(self, *, embed_path: str, num_classes: int,
+                 logit_scale: float = ORIGINAL_LOGIT_SCALE,
                  class_names: list[str] | None = None) -> None:
         super().__init__()
         if not isinstance(num_classes, int) or num_classes < 1:

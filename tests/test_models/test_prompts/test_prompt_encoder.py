@@ -67,13 +67,16 @@ def test_point_boxes_overhanging_the_border_are_clamped(encoder):
     boxes = point_boxes(pts)
     assert torch.equal(boxes, torch.tensor([[[-3., -3., 3., 3.], [7., 2., 13., 8.]]]))
     _, pos, _ = encoder(boxes, torch.zeros(1, 2, dtype=torch.long), (10, 20), num_heads=1)
-    cxcywh = torch.tensor([[[0., 0., 6 / 20, 6 / 10], [10 / 20, 5 / 10, 6 / 20, 6 / 10]]])
+    # clamped to [0, 1], then through the original's sigmoid(inverse_sigmoid(., eps=1e-5)),
+    # which maps 0 to 1e-5 / (1 + 1e-5) and 1 to 1 / (1 + 1e-5)
+    low, high = 1e-5 / (1 + 1e-5), 1 / (1 + 1e-5)
+    cxcywh = torch.tensor([[[low, low, 6 / 20, 6 / 10], [10 / 20, 5 / 10, 6 / 20, 6 / 10]]])
     assert torch.allclose(pos, encoder.pos_linear(coordinate_to_encoding(cxcywh, C // 2)),
                           atol=1e-6)
     # a box wider than the image keeps its centre and gets width 1
     _, wide, _ = encoder(torch.tensor([[[-30., 0., 50., 10.]]]), torch.tensor([[0]]), (10, 20),
                          num_heads=1)
-    clamped = torch.tensor([[[0.5, 0.5, 1.0, 1.0]]])
+    clamped = torch.tensor([[[0.5, 0.5, high, high]]])
     assert torch.allclose(wide, encoder.pos_linear(coordinate_to_encoding(clamped, C // 2)),
                           atol=1e-6)
 

@@ -6,10 +6,11 @@ import torch
 import torch.nn.functional as F
 
 from omgseg.models.backbones.clip_factory import TINY_CLIP_CFG
-from omgseg.models.text import CLIPTextEncoder, TextEmbeddingClassifier, compute_class_embeddings
+from omgseg.models.text import (ORIGINAL_LOGIT_SCALE, CLIPTextEncoder, TextEmbeddingClassifier,
+                                compute_class_embeddings)
 from omgseg.registry import MODELS
 from omgseg.vocab import VILD_TEMPLATES, normalize_class_name
-from omgseg.vocab.embedding_file import save_class_embeddings
+from omgseg.vocab.embedding_file import load_class_embeddings, save_class_embeddings, sidecar_path
 
 NAMES = ['person,child,girl', 'handrail_or_fence', 'sky', 'tv remote/remote control']
 D = TINY_CLIP_CFG['embed_dim']
@@ -109,7 +110,7 @@ def test_classifier_golden(emb_file, class_emb):
         for q in range(5):
             xq = x[b, q] / x[b, q].norm()
             for k in range(4):
-                expected[b, q, k] = 100 * max(float(xq @ emb[k, p]) for p in range(3))
+                expected[b, q, k] = ORIGINAL_LOGIT_SCALE * max(float(xq @ emb[k, p]) for p in range(3))
     torch.testing.assert_close(logits[..., :4], expected, atol=1e-4, rtol=0)
     assert 'class_embed' not in clf.state_dict()
 
