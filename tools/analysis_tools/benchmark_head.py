@@ -32,7 +32,7 @@ from mmengine.structures import InstanceData, PixelData
 
 import omgseg.register  # noqa: F401  (registers omgseg's modules)
 from omgseg.models.task_modules.targets import clip_targets
-from omgseg.models.text.class_embeddings import save_class_embeddings
+from omgseg.vocab.embedding_file import save_class_embeddings
 from omgseg.registry import MODELS
 from omgseg.structures import IGNORE_INDEX
 

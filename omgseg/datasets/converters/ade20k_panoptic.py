@@ -36,10 +36,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from omgseg.structures.panoptic_ids import id2rgb
 from omgseg.vocab.lists.image import (ADE20K_INSTANCE_TO_SEMANTIC,
                                                     ADE20K_SEMANTIC_IDS, ADE20K_STUFF,
                                                     ADE20K_THINGS)
-from omgseg.evaluation.functional import id2rgb
 from omgseg.datasets.converters.common import (ConversionError, convert_panoptic_split,
                                                segment_box)
 

@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from omgseg.structures.panoptic_ids import id2rgb
 from omgseg.vocab.lists.image import (CITYSCAPES_LABEL_IDS,
                                                     CITYSCAPES_STUFF_CLASSES,
                                                     CITYSCAPES_THING_CLASSES)
-from omgseg.evaluation.functional import id2rgb
 from omgseg.datasets.converters.common import (ConversionError, convert_panoptic_split,
                                                segment_box)
 

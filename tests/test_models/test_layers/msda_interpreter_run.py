@@ -3,28 +3,20 @@ and save inputs, outputs and gradients for tests/test_models/test_ms_deform_attn
 
 Triton chooses the interpreter when a kernel is decorated, i.e. when the kernel module is first
 imported, so this runs in a fresh process with TRITON_INTERPRET=1 set before Python starts:
-    TRITON_INTERPRET=1 python tests/test_models/msda_interpreter_run.py --out cases.pt
+    TRITON_INTERPRET=1 python tests/test_models/test_layers/msda_interpreter_run.py --out F.pt
 """
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib
 import os
-from pathlib import Path
 
 import torch
 
-KERNEL_FILE = (Path(__file__).resolve().parents[3] / 'omgseg' / 'models' / 'layers'
-               / 'ms_deform_attn_triton.py')
-
 
 def load_kernels():
-    """The kernel module, loaded from its file: it imports only torch and triton, whereas
-    importing it as a package member runs omgseg.models (mmdet, open_clip: ~20 s of CPU)."""
-    spec = importlib.util.spec_from_file_location('ms_deform_attn_triton', KERNEL_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The kernel module (imported here, after TRITON_INTERPRET=1 is set)."""
+    return importlib.import_module('omgseg.models.layers.ms_deform_attn_triton')
 
 
 def _special_pixels(size: int) -> torch.Tensor:
