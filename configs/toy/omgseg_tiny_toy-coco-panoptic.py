@@ -1,6 +1,7 @@
 # The toy job: the full OMG-Seg architecture, shrunk (tiny ConvNeXt CLIP, 64-d decoder), trained
-# on the synthetic toy world in COCO panoptic format. Runs on CPU in minutes:
-#   bash tools/toy_demo.sh            (makes the data, embeddings, then tools/dist_train.sh)
+# on the synthetic toy world in COCO panoptic format (the image-only toy job). Runs on CPU in
+# minutes:
+#   bash tools/toy_prepare.sh && bash tools/dist_train.sh configs/toy/omgseg_tiny_toy-coco-panoptic.py 2
 # The tiny CLIP has random (seeded) weights, not pretrained ones, so a frozen copy would only
 # give random features: the toy job fine-tunes it (the closed-set recipe's mode). Frozen
 # training is what the full-size configs and the model tests run.

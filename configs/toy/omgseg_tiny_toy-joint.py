@@ -1,8 +1,7 @@
-# The toy main job: one model trained jointly on images and videos of the toy world, as
-# OMG-Seg co-trains on COCO (as 2-frame pseudo-videos), VIPSeg and YouTube-VIS. (Prompt
-# batches, COCO-SAM, are not in the toy schedule yet: on this budget they barely train; see
-# omgseg_tiny_toy-interactive.py.)
-#   bash tools/toy_demo.sh
+# Issue 3's joint toy job: one model (fine-tuned tiny CLIP, no prompts) trained jointly on
+# images and videos of the toy world, as OMG-Seg co-trains on COCO (as 2-frame pseudo-videos),
+# VIPSeg and YouTube-VIS. The toy main job is omgseg_tiny_toy-cotrain.py (tools/toy_demo.sh).
+#   bash tools/toy_prepare.sh && bash tools/dist_train.sh configs/toy/omgseg_tiny_toy-joint.py 2
 # Validation during training is toy COCO panoptic (images); the video tasks are evaluated after
 # training with omgseg_tiny_toy-{vipseg,ytvis,davis}.py.
 _base_ = ['./omgseg_tiny_toy-coco-panoptic.py', '../_base_/datasets/toy_video.py']

@@ -1,4 +1,4 @@
-# Evaluate the toy main job on toy YouTube-VIS valid (video instance AP; the toy split keeps
+# Evaluate the joint toy job (omgseg_tiny_toy-joint.py) on toy YouTube-VIS valid (video instance AP; the toy split keeps
 # its ground truth, so AP is computed locally):
 #   python tools/test.py configs/toy/omgseg_tiny_toy-ytvis.py work_dirs/.../epoch_8.pth
 _base_ = ['./omgseg_tiny_toy-joint.py']
