@@ -1,5 +1,6 @@
-# Evaluate the joint toy job (omgseg_tiny_toy-joint.py) on toy DAVIS 2017 val (semi-supervised VOS, J&F): the model's
-# class-agnostic tube proposals are matched to the first frame's objects and followed.
+# Evaluate the joint toy job (omgseg_tiny_toy-joint.py) on toy DAVIS 2017 val (semi-supervised VOS,
+# J&F): the model's class-agnostic tube proposals are matched to the first frame's objects and
+# followed.
 #   python tools/test.py configs/toy/omgseg_tiny_toy-davis.py work_dirs/.../epoch_8.pth
 _base_ = ['./omgseg_tiny_toy-joint.py']
 model = dict(test_cfg=dict(vos=dict(num_proposals=25),

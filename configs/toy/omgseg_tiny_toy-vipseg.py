@@ -1,4 +1,5 @@
-# Evaluate the joint toy job (omgseg_tiny_toy-joint.py) on toy VIPSeg val (video panoptic VPQ and video semantic mIoU):
+# Evaluate the joint toy job (omgseg_tiny_toy-joint.py) on toy VIPSeg val (video panoptic VPQ and
+# video semantic mIoU):
 #   python tools/test.py configs/toy/omgseg_tiny_toy-vipseg.py work_dirs/.../epoch_8.pth
 _base_ = ['./omgseg_tiny_toy-joint.py']
 model = dict(test_cfg=dict(objects=dict(instance_on=False),

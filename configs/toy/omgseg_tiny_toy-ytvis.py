@@ -1,5 +1,5 @@
-# Evaluate the joint toy job (omgseg_tiny_toy-joint.py) on toy YouTube-VIS valid (video instance AP; the toy split keeps
-# its ground truth, so AP is computed locally):
+# Evaluate the joint toy job (omgseg_tiny_toy-joint.py) on toy YouTube-VIS valid (video instance AP;
+# the toy split keeps its ground truth, so AP is computed locally):
 #   python tools/test.py configs/toy/omgseg_tiny_toy-ytvis.py work_dirs/.../epoch_8.pth
 _base_ = ['./omgseg_tiny_toy-joint.py']
 model = dict(test_cfg=dict(objects=dict(panoptic_on=False, semantic_on=False,
