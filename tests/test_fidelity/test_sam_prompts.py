@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from omgseg.models.prompts import BOX, sam_eval_prompts
+from omgseg.datasets.transforms.prompt_sampling import sam_eval_prompts
+from omgseg.structures.prompts import BOX
 from omgseg.structures.cascaded_distance import (
     cascaded_distance_transform,
     original_interior_point,

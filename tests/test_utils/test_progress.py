@@ -5,7 +5,7 @@ import json
 
 import torch
 
-from omgseg.utils.conversion import convert_panoptic_split
+from omgseg.datasets.converters.common import convert_panoptic_split
 from omgseg.utils.progress import progress_bar, progress_counter
 from tests.terminal import fake_terminal
 
