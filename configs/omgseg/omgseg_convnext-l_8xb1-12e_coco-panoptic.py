@@ -4,10 +4,10 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_12e.py',
     '../_base_/models/omgseg_convnext-l.py', '../_base_/datasets/coco_panoptic.py'
 ]
-model = dict(panoptic_head=dict(vocabulary='coco_panoptic'))  # 80 things, 53 stuff
-
-# every training batch is padded to the LSJ crop, as the original's BatchFixedSizePad
-model = dict(data_preprocessor=dict(train_pad_size=_base_.coco_image_size[::-1]))
+model = dict(
+    panoptic_head=dict(vocabulary='coco_panoptic'),  # 80 things, 53 stuff
+    # every training batch is padded to the LSJ crop, as the original's BatchFixedSizePad
+    data_preprocessor=dict(train_pad_size=_base_.coco_image_size[::-1]))
 train_dataloader = dict(
     batch_size=1, num_workers=2, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
