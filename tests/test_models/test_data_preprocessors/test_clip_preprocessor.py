@@ -56,11 +56,16 @@ def test_normalise_and_pad_a_batch():
     assert torch.all(sem[0, :3, :5] == 0) and int((sem == IGNORE_INDEX).sum()) == 32 - 15
 
 
-def test_fixed_pad_size_and_its_error():
-    out = preprocessor(pad_size=(6, 9))(dict(inputs=[clip(1, 3, 5)]), training=True)
+def test_fixed_training_pad_size_and_its_error():
+    pre = preprocessor(train_pad_size=(6, 9))
+    out = pre(dict(inputs=[clip(1, 3, 5)]), training=True)
     assert out['inputs'].shape == (1, 1, 3, 8, 12)   # (6, 9) rounded up to multiples of 4
-    with pytest.raises(ValueError, match='pad_size'):
-        preprocessor(pad_size=(2, 2))(dict(inputs=[clip(1, 3, 5)]), training=True)
+    # test batches are padded to the divisor only, as the original pads training batches only
+    assert pre(dict(inputs=[clip(1, 3, 5)]), training=False)['inputs'].shape == (1, 1, 3, 4, 8)
+    with pytest.raises(ValueError, match='train_pad_size'):
+        preprocessor(train_pad_size=(2, 2))(dict(inputs=[clip(1, 3, 5)]), training=True)
+    with pytest.raises(ValueError, match=r'train_pad_size must be \(H, W\)'):
+        preprocessor(train_pad_size=(8,))
 
 
 def test_clips_of_different_lengths_are_an_error():
