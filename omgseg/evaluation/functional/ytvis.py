@@ -26,9 +26,7 @@ non-finite scores (ytvoseval asserts, crashes deep inside pycocotools or scores 
 """
 from __future__ import annotations
 
-import json
 import math
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +35,9 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from omgseg.utils.progress import progress_bar
+
+# the JSON / submission-zip side, re-exported here for existing callers
+from .ytvis_io import load_ytvis_json, write_ytvis_results, write_ytvis_submission  # noqa: F401
 
 IOU_THRS = np.linspace(0.5, 0.95, 10)
 REC_THRS = np.linspace(0.0, 1.0, 101)
@@ -72,24 +73,6 @@ class _VideoCategory:
     matched: list = field(default_factory=list)   # per area range: (T, D) bool
     ignored: list = field(default_factory=list)   # per area range: (T, D) bool
     num_pos: list = field(default_factory=list)   # per area range: non-ignored GT count
-
-
-def load_ytvis_json(path: str | Path) -> dict | list:
-    """Read a JSON file, or ``results.json`` inside a submission zip; errors name the path."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f'file not found: {path}')
-    try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as zf:
-                if 'results.json' not in zf.namelist():
-                    raise ValueError(f'{path} holds no results.json at its root '
-                                     f'(found {zf.namelist()[:5]})')
-                return json.loads(zf.read('results.json'))
-        with path.open() as f:
-            return json.load(f)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f'{path} is not valid JSON: {exc}') from exc
 
 
 def _area_mean(areas: list) -> float:
@@ -377,28 +360,3 @@ def format_ytvis_table(stats: dict[str, float]) -> str:
     widths = [max(len(n), len(c)) for n, c in zip(names, cells)]
     return '\n'.join(' | '.join(x.rjust(w) for x, w in zip(row, widths))
                      for row in (names, cells))
-
-
-def _jsonable(results: list) -> list:
-    def seg(s):
-        if s and isinstance(s.get('counts'), bytes):
-            return {'size': list(s['size']), 'counts': s['counts'].decode('ascii')}
-        return s
-    return [{**r, 'segmentations': [seg(s) for s in r['segmentations']]} for r in results]
-
-
-def write_ytvis_results(results: list, out_json: str | Path) -> Path:
-    """Write results as JSON (bytes RLE counts become str); returns the path."""
-    out_json = Path(out_json)
-    out_json.parent.mkdir(parents=True, exist_ok=True)
-    out_json.write_text(json.dumps(_jsonable(results)))
-    return out_json
-
-
-def write_ytvis_submission(results: list, out_zip: str | Path) -> Path:
-    """The CodaLab submission: a zip holding ``results.json`` at its root; returns the path."""
-    out_zip = Path(out_zip)
-    out_zip.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out_zip, 'w', zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr('results.json', json.dumps(_jsonable(results)))
-    return out_zip
