@@ -83,7 +83,8 @@ def toy_run(toy_root, tmp_path_factory):
     cfg.val_evaluator = [dict(type='PanopticQualityMetric')]
     cfg.val_cfg = dict(type='MultiDatasetValLoop', name=ENTRIES[0], extra=[
         dict(name=ENTRIES[1], dataloader=cfg.val_dataloader,
-             evaluator=[dict(type='PanopticQualityMetric')], test_cfg=dict(instance_on=False))])
+             evaluator=[dict(type='PanopticQualityMetric')],
+             test_cfg=dict(objects=dict(instance_on=False)))])
     cfg.dump(str(tmp / 'cfg.py'))
     run_tool('tools/train.py', str(tmp / 'cfg.py'),
              *(['--tensorboard'] if HAS_TENSORBOARD else []))
