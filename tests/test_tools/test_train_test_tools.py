@@ -109,7 +109,7 @@ def _video_cfg(toy_root: Path, name: str, path: Path) -> Path:
         toy_root / 'class_embeddings' / 'tiny_clip_toy.pth')
     # stream the 8-frame videos clip by clip (uint8 in host memory, masks spilled to disk)
     cfg.model.data_preprocessor.stream_frames = 4
-    cfg.model.test_cfg.mask_memory_mb = 0
+    cfg.model.test_cfg.clips.mask_memory_mb = 0
     cfg.test_dataloader.num_workers = 0
     cfg.test_dataloader.persistent_workers = False
     folder = dict(vipseg='vipseg', ytvis='youtube_vis', davis='davis')[name]

@@ -49,7 +49,7 @@ class VideoPostprocessor:
                  filter_low_score: bool = True, max_per_image: int = 100,
                  instance_masks: str = 'bitmap') -> None:
         if instance_masks not in ('bitmap', 'rle'):
-            raise ValueError(f"test_cfg.instance_masks must be 'bitmap' or 'rle', got "
+            raise ValueError(f"test_cfg.objects.instance_masks must be 'bitmap' or 'rle', got "
                              f'{instance_masks!r}.')
         self.cls = cls_logits
         self.num_things = num_things
