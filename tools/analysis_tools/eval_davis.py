@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     try:
         summary = davis_evaluate_folder(args.davis_root, args.results, subset=args.set,
                                         resolution=args.resolution, nproc=args.nproc,
-                                        exclude_void=args.exclude_void, verbose=True)
+                                        exclude_void=args.exclude_void)
     except (FileNotFoundError, ValueError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 1

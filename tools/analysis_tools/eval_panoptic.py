@@ -40,7 +40,7 @@ def main(argv=None) -> int:
     start = time.time()
     try:
         summary, _ = pq_compute_files(args.gt_json, args.pred_json, args.gt_folder,
-                                      args.pred_folder, args.nproc, verbose=True)
+                                      args.pred_folder, args.nproc)
     except (FileNotFoundError, ValueError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 1

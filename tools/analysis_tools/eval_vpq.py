@@ -49,7 +49,7 @@ def main(argv=None) -> int:
     start = time.time()
     try:
         summary, _ = vpq_compute_files(args.gt_json, args.gt_folder, args.pred_dir,
-                                       windows=args.windows, nproc=args.nproc, verbose=True)
+                                       windows=args.windows, nproc=args.nproc)
     except (FileNotFoundError, ValueError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 1

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from omgseg.evaluation.functional.davis import BOUND_TH, davis_summary, evaluate_semisupervised
+from omgseg.utils.progress import progress_bar
 
 
 def voc_palette() -> np.ndarray:
@@ -132,7 +132,7 @@ def _eval_star(args):
 def davis_evaluate_folder(davis_root: str, results: str, *, subset: str = 'val',
                           resolution: str = '480p', nproc: int | None = None,
                           exclude_void: bool = False, bound_th: float = BOUND_TH,
-                          verbose: bool = False) -> dict:
+                          progress: bool = True) -> dict:
     """Evaluate a results folder; returns ``davis_summary(...)``."""
     jobs = build_jobs(davis_root, results, subset, resolution)
     nproc = max(1, min(nproc or min(os.cpu_count() or 1, 8), len(jobs)))
@@ -144,10 +144,10 @@ def davis_evaluate_folder(davis_root: str, results: str, *, subset: str = 'val',
         pool = multiprocessing.Pool(nproc)
         outputs = pool.imap(_eval_star, tasks)  # ordered, so tables follow the set file
     try:
-        for done, objects in enumerate(outputs, 1):  # a worker's error is re-raised here
+        # a worker's error is re-raised here
+        for objects in progress_bar(outputs, total=len(jobs), desc='J&F', unit='sequence',
+                                    enabled=progress):
             per_object.update(objects)
-            if verbose:
-                print(f'{done}/{len(jobs)} sequences', file=sys.stderr)
     finally:
         if nproc > 1:
             pool.terminate()

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from omgseg.evaluation.functional.files import load_json, read_id_png
 from omgseg.evaluation.functional.panoptic import PQStat, pq_compute_single, pq_summary
+from omgseg.utils.progress import progress_counter
 
 
 def match_annotations(gt_json: dict, pred_json: dict, pred_json_path: str = '') -> list:
@@ -58,8 +58,11 @@ def _eval_chunk(pairs: list, gt_folder: str, pred_folder: str, categories: dict)
 
 
 def pq_compute_files(gt_json: str, pred_json: str, gt_folder: str, pred_folder: str,
-                     nproc: int | None = None, verbose: bool = False) -> tuple[dict, PQStat]:
-    """Evaluate a prediction folder; returns ``(panopticapi-style summary, PQStat)``."""
+                     nproc: int | None = None, progress: bool = True) -> tuple[dict, PQStat]:
+    """Evaluate a prediction folder; returns ``(panopticapi-style summary, PQStat)``.
+
+    ``progress``: a bar over images on stderr when it is a terminal.
+    """
     gt_data, pred_data = load_json(gt_json), load_json(pred_json)
     for folder in (gt_folder, pred_folder):
         if not Path(folder).is_dir():
@@ -81,17 +84,17 @@ def pq_compute_files(gt_json: str, pred_json: str, gt_folder: str, pred_folder: 
     chunks = [list(c) for c in np.array_split(np.arange(len(pairs)), n_chunks)]
     chunks = [[pairs[i] for i in idx] for idx in chunks if len(idx)]
     stat = PQStat()
+    bar = progress_counter(total=len(pairs), desc='PQ', unit='image', enabled=progress)
     if nproc == 1:
-        for chunk in chunks:
-            stat += _eval_chunk(chunk, gt_folder, pred_folder, categories)
+        with bar:
+            for chunk in chunks:
+                stat += _eval_chunk(chunk, gt_folder, pred_folder, categories)
+                bar.update(len(chunk))
     else:
-        with multiprocessing.Pool(nproc) as pool:
+        with multiprocessing.Pool(nproc) as pool, bar:
             jobs = [pool.apply_async(_eval_chunk, (chunk, gt_folder, pred_folder, categories))
                     for chunk in chunks]
-            done = 0
             for job, chunk in zip(jobs, chunks):
                 stat += job.get()  # re-raises a worker's ValueError/FileNotFoundError here
-                done += len(chunk)
-                if verbose:
-                    print(f'{done}/{len(pairs)} images', file=sys.stderr)
+                bar.update(len(chunk))
     return pq_summary(stat, categories), stat

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 from pathlib import Path
 
 from omgseg.evaluation.functional.files import load_json, read_id_png
 from omgseg.evaluation.functional.panoptic import PQStat
 from omgseg.evaluation.functional.vpq import DEFAULT_WINDOWS, VideoTubeAccumulator, vpq_summary
+from omgseg.utils.progress import progress_bar
 
 
 def _by_video(anns: list, what: str) -> dict:
@@ -107,8 +107,11 @@ def _eval_star(args):
 
 def vpq_compute_files(gt_json: str, gt_folder: str, pred_dir: str, *,
                       windows=DEFAULT_WINDOWS, nproc: int | None = None,
-                      verbose: bool = False) -> tuple[dict, dict[int, PQStat]]:
-    """Evaluate a submission folder; returns ``(vpq_summary(...), {k: PQStat})``."""
+                      progress: bool = True) -> tuple[dict, dict[int, PQStat]]:
+    """Evaluate a submission folder; returns ``(vpq_summary(...), {k: PQStat})``.
+
+    ``progress``: a bar over videos on stderr when it is a terminal.
+    """
     for folder in (gt_folder, pred_dir):
         if not Path(folder).is_dir():
             raise FileNotFoundError(f'folder not found: {folder}')
@@ -132,11 +135,11 @@ def vpq_compute_files(gt_json: str, gt_folder: str, pred_dir: str, *,
         pool = multiprocessing.Pool(nproc)
         results = pool.imap_unordered(_eval_star, tasks)
     try:
-        for done, video_stats in enumerate(results, 1):  # a worker's error is re-raised here
+        # a worker's error is re-raised here
+        for video_stats in progress_bar(results, total=len(jobs), desc='VPQ', unit='video',
+                                        enabled=progress):
             for k, stat in video_stats.items():
                 stats[k] += stat
-            if verbose:
-                print(f'{done}/{len(jobs)} videos', file=sys.stderr)
     finally:
         if nproc > 1:
             pool.terminate()
