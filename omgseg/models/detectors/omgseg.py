@@ -94,6 +94,10 @@ class OMGSeg(BaseDetector):
         if (class_embeddings is None) != (class_names is None):
             raise ValueError('evaluation_setting: give class_embeddings and class_names '
                              'together.')
+        if num_things is not None and not (class_names is not None
+                                           and 0 <= num_things <= len(class_names)):
+            raise ValueError(f'evaluation_setting: num_things={num_things} needs class_names '
+                             f'with at least that many classes (things come first).')
         saved = (self.test_settings, self.num_things)
         settings = self.test_settings.merged(test_cfg)
         try:
