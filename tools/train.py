@@ -1,6 +1,7 @@
 """Train a model from a config (mmdet's conventions).
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--auto-scale-lr]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp [bf16|fp16]]
+                                 [--auto-scale-lr]
                                  [--tensorboard] [--wandb]
                                  [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 """
@@ -8,7 +9,8 @@ import argparse
 
 from mmengine.runner import Runner
 
-from omgseg.utils.launch import add_launch_args, load_config, parse_launch_args, prepare_cfg
+from omgseg.utils.launch import (AMP_CHOICES, add_launch_args, load_config, parse_launch_args,
+                                 prepare_cfg)
 
 
 def parse_args() -> argparse.Namespace:
@@ -19,7 +21,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--resume', nargs='?', const='auto', default=None,
                         help='resume from CKPT, or from the latest checkpoint of the work dir '
                         'when no path is given')
-    parser.add_argument('--amp', action='store_true', help='mixed-precision training')
+    parser.add_argument('--amp', nargs='?', const='fp16', choices=AMP_CHOICES, default=None,
+                        help='mixed-precision training: bf16 (autocast, no loss scaling; '
+                        'Ampere/Hopper GPUs, also CPU) or fp16 (CUDA, dynamic loss scaling); '
+                        '--amp alone = fp16. Losses, matching and the classifier stay fp32.')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by (total batch) / base_batch_size')
     parser.add_argument('--tensorboard', action='store_true',

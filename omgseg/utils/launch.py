@@ -48,8 +48,50 @@ def _init_cpu_process_group() -> None:
         dist.init_process_group(backend='gloo')
 
 
-def prepare_cfg(cfg: Config, *, amp: bool = False, auto_scale_lr: bool = False) -> Config:
-    """Pick the distributed set-up for this machine and apply --amp / --auto-scale-lr."""
+#: ``--amp`` choices: autocast dtype names (``--amp`` alone means fp16, mmdet's convention)
+AMP_CHOICES = ('fp16', 'bf16')
+
+
+def _check_amp_device(amp: str) -> None:
+    """Refuse a precision this machine cannot train in, naming the fix."""
+    if amp == 'fp16' and not torch.cuda.is_available():
+        raise ValueError('--amp fp16 trains with CUDA loss scaling and needs a GPU; use '
+                         '--amp bf16 (autocast also runs on CPU) or drop --amp.')
+    if amp == 'bf16' and torch.cuda.is_available() and not torch.cuda.is_bf16_supported():
+        raise ValueError(f'--amp bf16: {torch.cuda.get_device_name()} has no bfloat16 support '
+                         f'(Ampere or newer needed); use --amp fp16 instead.')
+
+
+def apply_amp(cfg: Config, amp: str) -> Config:
+    """Switch ``cfg.optim_wrapper`` to mixed precision: ``'bf16'`` -> ``AutocastOptimWrapper``
+    (bf16 autocast, no loss scaling), ``'fp16'`` -> mmengine's ``AmpOptimWrapper`` (dynamic
+    loss scaling). Raises ``ValueError`` for another dtype, a wrapper that is not a plain
+    ``OptimWrapper`` or a device without that precision."""
+    if amp not in AMP_CHOICES:
+        raise ValueError(f'--amp must be one of {AMP_CHOICES}, got {amp!r}.')
+    _check_amp_device(amp)
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    target = 'AutocastOptimWrapper' if amp == 'bf16' else 'AmpOptimWrapper'
+    if wrapper == target:
+        print_log(f'--amp {amp}: the config already uses {target}.', logger='current')
+        return cfg
+    if wrapper != 'OptimWrapper':
+        raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got {wrapper!r}.')
+    cfg.optim_wrapper.type = target
+    if amp == 'bf16':
+        cfg.optim_wrapper.dtype = 'bfloat16'
+    else:
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    return cfg
+
+
+def prepare_cfg(cfg: Config, *, amp: str | bool | None = None,
+                auto_scale_lr: bool = False) -> Config:
+    """Pick the distributed set-up for this machine and apply --amp / --auto-scale-lr.
+
+    Args:
+        amp: ``'bf16'``, ``'fp16'`` (``True`` = ``'fp16'``) or ``None`` / ``False`` for fp32.
+    """
     if not torch.cuda.is_available():
         # nccl needs GPUs; CPU-only runs (development, CI) use gloo.
         cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
@@ -61,13 +103,7 @@ def prepare_cfg(cfg: Config, *, amp: bool = False, auto_scale_lr: bool = False) 
                     type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
                     find_unused_parameters=cfg.get('find_unused_parameters', False))
     if amp:
-        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if wrapper == 'AmpOptimWrapper':
-            print_log('AMP is already enabled in the config.', logger='current')
-        elif wrapper != 'OptimWrapper':
-            raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got {wrapper!r}.')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        apply_amp(cfg, 'fp16' if amp is True else amp)
     if auto_scale_lr:
         if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:
             raise ValueError('--auto-scale-lr needs auto_scale_lr.base_batch_size in the config.')

@@ -12,7 +12,7 @@ from mmdet.models.layers import Mask2FormerTransformerDecoder, SinePositionalEnc
 from mmengine.model import BaseModule, caffe2_xavier_init
 from torch import nn
 
-from omgseg.models.layers import build_mlp, mask_pool
+from omgseg.models.layers import build_mlp, check_with_cp, checkpoint_layers, mask_pool
 from omgseg.models.text.classifier import ORIGINAL_LOGIT_SCALE
 from omgseg.registry import MODELS
 from omgseg.vocab import vocabulary_from
@@ -68,6 +68,9 @@ class OMGQueryHead(BaseModule):
             for every prompt; where it covers large regions (stuff), the first layer cannot see
             a prompted thing at all. ``False`` lets that layer attend everywhere (the toy
             co-training job uses it; the released checkpoints were trained with ``True``).
+        with_cp: activation checkpointing in training of every transformer-decoder layer and,
+            unless ``pixel_decoder.with_cp`` says otherwise, of the pixel decoder's encoder
+            layers (less memory for about one more forward of them; same gradients).
         init_cfg: mmengine init config.
     """
 
@@ -79,7 +82,7 @@ class OMGQueryHead(BaseModule):
                  positional_encoding: dict | None = None,
                  logit_scale: float = ORIGINAL_LOGIT_SCALE,
                  prompt_encoder: dict | None = None, mask_prompt_first_layer: bool = True,
-                 init_cfg: dict | None = None) -> None:
+                 with_cp: bool = False, init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg=init_cfg)
         num_things_classes, num_stuff_classes, class_names = _class_counts(
             num_things_classes, num_stuff_classes, vocabulary)
@@ -90,8 +93,13 @@ class OMGQueryHead(BaseModule):
         self.num_levels = num_transformer_feat_level
         pixel_decoder = dict(pixel_decoder, in_channels=in_channels,
                              feat_channels=feat_channels, out_channels=feat_channels)
+        self.with_cp = check_with_cp(with_cp, 'panoptic_head')
+        if with_cp:
+            pixel_decoder.setdefault('with_cp', True)
         self.pixel_decoder = MODELS.build(pixel_decoder)
         self.transformer_decoder = Mask2FormerTransformerDecoder(**transformer_decoder)
+        if self.with_cp:
+            checkpoint_layers(self.transformer_decoder.layers)
         self.num_heads = self.transformer_decoder.layers[0].cross_attn.num_heads
         # Identity projections keep the original's (empty) ``decoder_input_projs`` keys.
         self.decoder_input_projs = nn.ModuleList(

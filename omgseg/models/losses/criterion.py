@@ -8,6 +8,7 @@ from mmdet.models.utils import get_uncertain_point_coords_with_randomness
 from mmdet.utils import reduce_mean
 from torchvision.ops import sigmoid_focal_loss
 
+from omgseg.models.layers.precision import at_least_fp32, full_precision
 from omgseg.registry import MODELS, TASK_UTILS
 
 
@@ -58,18 +59,23 @@ class OMGCriterion(torch.nn.Module):
         """
         losses = {}
         last = len(preds) - 1
-        # Masks in the logits' dtype once for all prediction sets (matching and mask losses
+        # Masks in the losses' dtype once for all prediction sets (matching and mask losses
         # sample them on every set), not once per set and use.
-        dtype = preds[0]['mask'].dtype
+        dtype = at_least_fp32(preds[0]['mask']).dtype
         targets = [(labels, masks.to(dtype)) for labels, masks in targets]
-        for i, pred in enumerate(preds):
-            prefix = '' if i == last else f'd{i}.'
-            for k, v in self._single(pred, targets, matched).items():
-                losses[prefix + k] = v
+        # Losses in float32 under bf16 / fp16 autocast: softmax CE over hundreds of classes,
+        # focal weights and dice sums over 12544 points lose too much in 8 mantissa bits.
+        with full_precision(preds[0]['mask'].device):
+            for i, pred in enumerate(preds):
+                prefix = '' if i == last else f'd{i}.'
+                for k, v in self._single(pred, targets, matched).items():
+                    losses[prefix + k] = v
         return losses
 
     def _single(self, pred: dict[str, torch.Tensor], targets, matched) -> dict:
-        cls, obj, mask = pred['cls'], pred['obj'], pred['mask']
+        # class and objectness logits are small (B, Q, ...): cast whole; masks are cast only
+        # once matched (below), not all Q full-resolution maps of every set
+        cls, obj, mask = at_least_fp32(pred['cls']), at_least_fp32(pred['obj']), pred['mask']
         b, q = cls.shape[:2]
         cls_target = cls.new_full((b, q), self.num_classes, dtype=torch.long)
         cls_valid = torch.ones((b, q), dtype=torch.bool, device=cls.device)
@@ -92,12 +98,13 @@ class OMGCriterion(torch.nn.Module):
                     * weights.flatten()).sum() / cls_avg
         loss_obj = sigmoid_focal_loss(obj, obj_target, alpha=0.25, gamma=2.0,
                                       reduction='sum') / cls_avg
-        pm = torch.cat(pred_masks)  # (M, T, h, w)
+        pm = at_least_fp32(torch.cat(pred_masks))  # (M, T, h, w)
         gm = torch.cat(gt_masks)    # (M, T, H, W)
         num_masks = reduce_mean(cls.new_tensor(float(pm.shape[0]))).clamp(min=1.0)
         if pm.shape[0] == 0:
-            # keep every mask parameter in the graph so DDP sees gradients everywhere
-            zero = mask.sum() * 0.0
+            # keep every mask parameter in the graph so DDP sees gradients everywhere (one
+            # element reaches them all; a fp16 sum of every logit could overflow to inf * 0)
+            zero = at_least_fp32(mask.flatten()[:1]).sum() * 0.0
             loss_mask, loss_dice = zero, zero
         else:
             loss_mask, loss_dice = self._mask_losses(pm, gm, num_masks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from mmdet.models.layers import MSDeformAttnPixelDecoder
 
-from omgseg.models.layers import MSDeformAttn
+from omgseg.models.layers import MSDeformAttn, check_with_cp, checkpoint_layers
 from omgseg.registry import MODELS
 
 
@@ -20,15 +20,20 @@ class OMGPixelDecoder(MSDeformAttnPixelDecoder):
     Args:
         msda_impl: deformable-attention kernel of every encoder layer, 'auto', 'pytorch',
             'triton' or 'mmcv' (see :mod:`omgseg.models.layers.ms_deform_attn`).
+        with_cp: activation checkpointing of every encoder layer in training (less memory,
+            one more forward of the encoder; same gradients).
         **kwargs: as mmdet's ``MSDeformAttnPixelDecoder`` (in_channels, strides,
             feat_channels, out_channels, num_outs, norm_cfg, act_cfg, encoder,
             positional_encoding, init_cfg).
     """
 
-    def __init__(self, *, msda_impl: str = 'auto', **kwargs) -> None:
+    def __init__(self, *, msda_impl: str = 'auto', with_cp: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         for layer in self.encoder.layers:
             layer.self_attn = MSDeformAttn(impl=msda_impl, **layer.self_attn_cfg)
+        self.with_cp = check_with_cp(with_cp, 'pixel_decoder')
+        if self.with_cp:
+            checkpoint_layers(self.encoder.layers)
 
     def forward(self, feats: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Args: feats, 4 maps (N, C_i, H/s_i, W/s_i), N = B * T.

@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from mmcv.ops import point_sample
 from scipy.optimize import linear_sum_assignment
 
+from omgseg.models.layers.precision import at_least_fp32, full_precision
 from omgseg.registry import TASK_UTILS
 
 
@@ -66,6 +67,20 @@ class HungarianMatcher:
         if gt_labels.numel() == 0:
             empty = torch.empty(0, dtype=torch.long, device=device)
             return empty, empty
+        # Costs in float32 even under bf16 / fp16 autocast: softmax probabilities and mean BCE
+        # over 12544 points lose the small differences the assignment is decided on.
+        with full_precision(device):
+            cost = self._cost(at_least_fp32(cls_logits), at_least_fp32(obj_logits),
+                              at_least_fp32(mask_logits), gt_labels, gt_masks)
+        rows, cols = linear_sum_assignment(cost.float().cpu().numpy())
+        return (torch.as_tensor(rows, dtype=torch.long, device=device),
+                torch.as_tensor(cols, dtype=torch.long, device=device))
+
+    def _cost(self, cls_logits: torch.Tensor, obj_logits: torch.Tensor,
+              mask_logits: torch.Tensor, gt_labels: torch.Tensor,
+              gt_masks: torch.Tensor) -> torch.Tensor:
+        """The (Q, N) matching cost of one clip (arguments as :meth:`__call__`)."""
+        device = cls_logits.device
         probs = class_probabilities(cls_logits, obj_logits)
         cost_cls = -probs[:, gt_labels]  # label -1 indexes the objectness column
         q, t, h, w = mask_logits.shape
@@ -78,8 +93,5 @@ class HungarianMatcher:
                             points.expand(q, -1, -1)).view(q, -1)
         gt = point_sample(gt_masks.reshape(n, 1, -1, gt_masks.shape[-1]).to(pred.dtype),
                           points.expand(n, -1, -1)).view(n, -1)
-        cost = (self.cls_weight * cost_cls + self.mask_weight * pairwise_bce(pred, gt)
+        return (self.cls_weight * cost_cls + self.mask_weight * pairwise_bce(pred, gt)
                 + self.dice_weight * pairwise_dice(pred, gt))
-        rows, cols = linear_sum_assignment(cost.float().cpu().numpy())
-        return (torch.as_tensor(rows, dtype=torch.long, device=device),
-                torch.as_tensor(cols, dtype=torch.long, device=device))
