@@ -1,0 +1,53 @@
+"""get_flops' counter and tools/analysis_tools/benchmark_train.py on the tiny config without any
+weight or embedding file (--random-init)."""
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from omgseg.utils.flops import count_flops
+from omgseg.utils.measure import build_model
+from tests.conftest import ROOT, TOY_CONFIG
+
+
+def test_get_flops_parts_add_up_and_scale_with_frames():
+    model = build_model(Config.fromfile(str(TOY_CONFIG)), random_init=True)
+    one, parts_one = count_flops(model, height=64, width=96, frames=1)
+    two, parts_two = count_flops(model, height=64, width=96, frames=2)
+    assert all(v > 0 for v in parts_one.values())
+    # the three parts are the whole forward pass
+    assert sum(parts_one.values()) == one and sum(parts_two.values()) == two
+    # backbone and pixel decoder run per frame; the decoder's memory grows with T
+    assert parts_two['backbone'] == 2 * parts_one['backbone']
+    assert parts_two['pixel decoder'] == 2 * parts_one['pixel decoder']
+    assert parts_two['query decoder and predictions'] > parts_one['query decoder and predictions']
+    # timm lists ConvNeXt-atto at 0.55 G multiply-adds for 224 x 224: 2 FLOPs each, per pixel
+    assert parts_one['backbone'] == pytest.approx(2 * 0.55e9 * 64 * 96 / 224**2, rel=0.05)
+
+
+def test_benchmark_train_tiny_on_this_machine(tmp_path):
+    out = tmp_path / 'bench.json'
+    proc = subprocess.run(
+        [sys.executable, 'tools/analysis_tools/benchmark_train.py', str(TOY_CONFIG),
+         '--random-init', '--shape', '64', '64', '--frames', '1', '--steps', '1', '--warmup',
+         '0', '--num-workers', '0', '--amp', 'fp32,bf16', '--msda', 'pytorch,triton',
+         '--json', str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {(r['amp'], r['msda']): r for r in json.loads(out.read_text())['rows']}
+    assert set(rows) == {(a, k) for a in ('fp32', 'bf16') for k in ('pytorch', 'triton')}
+    for key in (('fp32', 'pytorch'), ('bf16', 'pytorch')):
+        r = rows[key]
+        assert math.isfinite(r['loss']) and r['loss'] > 0
+        assert r['step_s'] > 0 and 0 <= r['data_share'] < 1
+        assert r['images_per_s'] == 1 / r['step_s'] == r['steps_per_s']
+    if not torch.cuda.is_available():
+        assert 'needs CUDA tensors' in rows[('fp32', 'triton')]['skipped']
+        assert rows[('fp32', 'pytorch')]['peak_mib'] is None
+    table = proc.stdout.splitlines()
+    assert any(line.startswith('fp32/pytorch') and line.endswith('1.00x     n/a')
+               for line in table) or torch.cuda.is_available()

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Check omgseg on a GPU machine in one go (the steps' time limits add up to 465 s):
+#
+#   OUT=results/ bash tools/gpu_check.sh [WHEELHOUSE]
+#
+# 1. installs omgseg's dependencies from WHEELHOUSE (tools/wheelhouse.sh) without network into
+#    the machine's python (PYTHON, default python3), which already has torch; without
+#    WHEELHOUSE the environment must already hold them;
+# 2. runs the CUDA tests (pytest -m cuda: Triton / mmcv kernel parity, bf16 Triton kernel,
+#    bf16 training step and clip inference of the full-size model, --amp fp16);
+# 3. benchmarks training of the full-size model (random weights, 736 x 1280, 2-frame clips,
+#    batch 1): fp32 / bf16 x PyTorch / Triton (/ mmcv) deformable attention, then bf16 with
+#    activation checkpointing; the deformable-attention kernels alone; the FLOP count.
+# Every step writes its log (and JSON where there is one) under $OUT and has its own time
+# limit; a failing step is recorded in $OUT/summary.txt and the next one still runs.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:?set OUT to the folder for the results}
+PYTHON=${PYTHON:-python3}
+CONFIG=configs/omgseg/omgseg_convnext-l_8xb1-12e_coco-panoptic.py
+mkdir -p "$OUT"
+SUMMARY="$OUT/summary.txt"
+: > "$SUMMARY"
+cd "$ROOT"
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"   # this checkout's omgseg
+
+step() {  # step NAME SECONDS COMMAND...: run with a time limit, log, record the status
+    local name=$1 limit=$2; shift 2
+    local start=$SECONDS
+    echo "== $name: $*" | tee -a "$SUMMARY"
+    timeout "$limit" "$@" > "$OUT/$name.log" 2>&1
+    local rc=$?
+    echo "   rc=$rc in $((SECONDS - start)) s (log: $name.log)" | tee -a "$SUMMARY"
+    tail -n 25 "$OUT/$name.log"
+}
+
+if [[ -n "${1:-}" ]]; then
+    step install 90 "$PYTHON" -m pip install --no-index --find-links "$1" omgseg pytest \
+        pytest-timeout
+fi
+step environment 30 "$PYTHON" -c "import torch, mmcv, mmdet; \
+from omgseg.models.layers.ms_deform_attn import mmcv_has_cuda_ops, triton_missing; \
+print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name()); \
+print('bf16', torch.cuda.is_bf16_supported(), 'mmcv', mmcv.__version__, 'mmcv CUDA ops', \
+mmcv_has_cuda_ops(), 'triton', triton_missing() or 'ok')"
+step cuda_tests 120 "$PYTHON" -m pytest -q -m cuda -p no:cacheprovider -rs \
+    --junitxml="$OUT/cuda_tests.xml" tests/test_models tests/test_utils
+step benchmark_train 120 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
+    --random-init --steps 8 --warmup 3 --amp fp32,bf16 --msda pytorch,triton,mmcv \
+    --json "$OUT/benchmark_train.json"
+step benchmark_train_cp 45 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
+    --random-init --steps 5 --warmup 2 --amp bf16 --msda triton --with-cp \
+    --json "$OUT/benchmark_train_cp.json"
+step benchmark_msda 30 "$PYTHON" tools/analysis_tools/benchmark_msda.py
+step get_flops 30 "$PYTHON" tools/analysis_tools/get_flops.py "$CONFIG" --random-init \
+    --device cuda
+echo "results in $OUT (summary.txt, *.log, *.json)"
