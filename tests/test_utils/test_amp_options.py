@@ -59,3 +59,13 @@ def test_train_cli_rejects_an_unknown_dtype_before_building_anything():
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "argument --amp: invalid choice: 'fp8'" in proc.stderr
+
+
+def test_bf16_on_a_gpu_without_it_names_the_fix(monkeypatch):
+    # a pre-Ampere GPU, simulated: CUDA present, no bf16
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda *a, **k: False)
+    monkeypatch.setattr(torch.cuda, 'get_device_name', lambda *a, **k: 'Tesla V100')
+    with pytest.raises(ValueError, match='--amp bf16: Tesla V100 has no bfloat16 support.*'
+                                         '--amp fp16'):
+        apply_amp(_cfg(), 'bf16')
