@@ -15,7 +15,7 @@ import os
 import sys
 
 from .infer_inputs import FOLDER_MODES
-from .inferencer import INFER_TASKS
+from .infer_results import INFER_TASKS
 
 EXIT_BAD_INPUT = 2
 

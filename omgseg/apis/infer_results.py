@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+INFER_TASKS = ('panoptic', 'instance', 'semantic', 'vos', 'interactive')
+
 
 @dataclass
 class Segment:
@@ -97,4 +99,4 @@ class VideoResult:
     num_frames: int = 0
 
 
-__all__ = ['FrameResult', 'Segment', 'Track', 'VideoResult']
+__all__ = ['INFER_TASKS', 'FrameResult', 'Segment', 'Track', 'VideoResult']

@@ -22,12 +22,10 @@ import numpy as np
 import torch
 
 from .infer_inputs import Source, resolve_inputs
-from .infer_results import Segment, VideoResult
+from .infer_results import INFER_TASKS, Segment, VideoResult
 from .infer_tasks import (FrameCallback, FrameEmitter, FrameFeeder, run_interactive,
                           run_objects, run_vos)
 from .infer_vocab import parse_vocabulary
-
-INFER_TASKS = ('panoptic', 'instance', 'semantic', 'vos', 'interactive')
 
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:
