@@ -3,10 +3,9 @@ object task and interactive clicks. Gradio is optional (``uv sync --group demo``
 imported only here.
 
 The request logic lives in :mod:`omgseg.apis.demo_handlers`; this module lays out the page and
-turns handler errors into messages shown in the browser.
+turns handler errors into messages shown in the browser. (No ``from __future__ import
+annotations`` here: Gradio finds the ``gr.SelectData`` argument by its real annotation.)
 """
-from __future__ import annotations
-
 import os
 import tempfile
 from pathlib import Path
@@ -96,7 +95,7 @@ def launch(inferencer, *, host: str = '127.0.0.1', port: int = 7860,
                             output_dir=outputs)
     app = build_app(handlers)
     app.queue(default_concurrency_limit=1)  # one model: requests take turns
-    app.launch(server_name=host, server_port=port, max_file_size=f'{limits.max_upload_mb}mb',
+    app.launch(server_name=host, server_port=port, max_file_size=int(limits.max_upload_mb * 2 ** 20),
                allowed_paths=[str(outputs)], prevent_thread_lock=not block, quiet=not block,
                ssr_mode=False)
     return app
