@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from omgseg.models.tasks import VOSTask
-from omgseg.utils.progress import progress_bar
+from omgseg.utils.progress import progress_counter
 
 from .infer_inputs import Source
 from .infer_results import FrameResult, Segment, Track, VideoResult
@@ -56,17 +56,23 @@ class FrameFeeder:
 
     def __iter__(self) -> Iterator[torch.Tensor]:
         shape = None
-        frames = progress_bar(self.source.frames, total=self.source.num_frames,
-                              desc=f'{self.source.name}', unit='frame', enabled=self.progress)
-        for index, rgb in enumerate(frames):
-            if shape is None:
-                shape = rgb.shape
-            elif rgb.shape != shape:
-                raise ValueError(f'{self.source.name}: frame {index} is {rgb.shape[1]}x'
-                                 f'{rgb.shape[0]} but the first frame is {shape[1]}x{shape[0]}; '
-                                 f'all frames of a video must have one size.')
-            bgr = _resize_bgr(rgb, self.scale, self.keep_ratio)
-            yield torch.from_numpy(np.ascontiguousarray(bgr.transpose(2, 0, 1)))
+        n = self.source.num_frames
+        # counted before each yield: the model stops pulling after the last frame, so a bar
+        # advanced on resumption would never reach n
+        with progress_counter(total=n, desc=self.source.name, unit='frame',
+                              enabled=self.progress) as bar:
+            for index, rgb in enumerate(self.source.frames):
+                if shape is None:
+                    shape = rgb.shape
+                elif rgb.shape != shape:
+                    raise ValueError(f'{self.source.name}: frame {index} is {rgb.shape[1]}x'
+                                     f'{rgb.shape[0]} but the first frame is {shape[1]}x'
+                                     f'{shape[0]}; all frames of a video must have one size.')
+                bgr = _resize_bgr(rgb, self.scale, self.keep_ratio)
+                bar.update(1)
+                if index + 1 == n:
+                    bar.refresh()
+                yield torch.from_numpy(np.ascontiguousarray(bgr.transpose(2, 0, 1)))
 
 
 class FrameEmitter:

@@ -182,14 +182,19 @@ class OMGSegInferencer:
         from .inference import pipeline_resize
         scale, keep_ratio = pipeline_resize(model.cfg)
         videos = []
+        from omgseg.utils.progress import progress_bar
+
+        # one bar over the inputs when there are several, one over the frames of each video
+        inputs_bar = progress_bar(sources, desc='inputs', unit='input',
+                                  enabled=self.progress and len(sources) > 1)
         with self._vocabulary(vocabulary, stuff), torch.no_grad():
-            for source in sources:
+            for source in inputs_bar:
                 video = VideoResult(name=source.name, kind=source.kind, task=task,
                                     fps=source.fps, class_names=list(model.scorer.class_names
                                                                      or []),
                                     num_things=model.num_things)
                 feeder = FrameFeeder(source=source, scale=scale, keep_ratio=keep_ratio,
-                                     progress=self.progress)
+                                     progress=self.progress and source.num_frames > 1)
                 emitter = FrameEmitter(video=video, source=source, keep=keep_frames,
                                        on_frame=on_frame)
                 if task == 'vos':

@@ -182,3 +182,18 @@ def test_pick_device_prefers_cuda_only_when_present():
     import torch
     assert pick_device('cpu') == torch.device('cpu')
     assert pick_device().type == ('cuda' if torch.cuda.is_available() else 'cpu')
+
+
+def test_progress_bars_over_frames_and_inputs(inferencer, infer_assets):
+    from tests.terminal import fake_terminal
+    inferencer.progress = True
+    try:
+        with fake_terminal() as err:
+            inferencer([infer_assets['video'], infer_assets['image']], task='semantic',
+                       keep_frames=False)
+    finally:
+        inferencer.progress = False
+    text = err.getvalue()
+    assert 'clip: 100%' in text and f'{NUM_FRAMES}/{NUM_FRAMES}' in text
+    assert 'inputs: 100%' in text and '2/2' in text
+    assert 'f0:' not in text                      # no bar for a one-frame input
