@@ -67,3 +67,15 @@ def test_tool_exit_code_without_traceback(infer_assets):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     assert 'Traceback' not in proc.stderr and proc.stderr.startswith('error: --points')
+
+
+def test_cli_checkpoint_of_another_model(infer_assets, tmp_path, capsys):
+    import torch
+    bad = tmp_path / 'other.pth'
+    torch.save({'state_dict': {'head.weight': torch.zeros(2, 2)}}, str(bad))
+    argv = _args(infer_assets, '--task', 'panoptic', inp=infer_assets['image'])
+    argv[2] = str(bad)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f'error: checkpoint {bad} does not fit the config') and \
+        err.count('\n') == 1
