@@ -21,6 +21,8 @@ import numpy as np
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov')
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 _ORDERS = ('rgb', 'bgr')
+# output extension -> codec: mp4v for files, VP8 WebM for browsers (they do not play mp4v)
+WRITE_CODECS = {'.mp4': 'mp4v', '.webm': 'VP80'}
 
 
 def _check_order(channel_order: str) -> None:
@@ -184,12 +186,13 @@ def open_frames(source: str | os.PathLike, *, fps: float = 30.0,
 
 
 class VideoWriter:
-    """Write frames to an MP4 (``mp4v``); the size is fixed by the first frame.
+    """Write frames to an MP4 (``mp4v``) or a WebM (VP8, plays in browsers); the size is
+    fixed by the first frame.
 
     Use as a context manager; the file is created on the first :meth:`write`.
 
     Args:
-        path: output ``.mp4`` path (parent folders are created).
+        path: output ``.mp4`` or ``.webm`` path (parent folders are created).
         fps: frame rate, > 0.
         channel_order: ``'rgb'`` or ``'bgr'`` of the frames passed to :meth:`write`.
     """
@@ -197,8 +200,10 @@ class VideoWriter:
     def __init__(self, path: str | os.PathLike, *, fps: float,
                  channel_order: str = 'rgb') -> None:
         _check_order(channel_order)
-        if os.path.splitext(str(path))[1].lower() != '.mp4':
-            raise ValueError(f'VideoWriter writes .mp4 files; got {path}.')
+        self.codec = WRITE_CODECS.get(os.path.splitext(str(path))[1].lower())
+        if self.codec is None:
+            raise ValueError(f'VideoWriter writes {" or ".join(WRITE_CODECS)} files; got '
+                             f'{path}.')
         if not fps or fps <= 0:
             raise ValueError(f'fps must be positive, got {fps} (for {path}).')
         self.path, self.fps, self.channel_order = str(path), float(fps), channel_order
@@ -215,11 +220,11 @@ class VideoWriter:
         size = (frame.shape[1], frame.shape[0])
         if self._writer is None:
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-            self._writer = cv2.VideoWriter(self.path, cv2.VideoWriter_fourcc(*'mp4v'),
+            self._writer = cv2.VideoWriter(self.path, cv2.VideoWriter_fourcc(*self.codec),
                                            self.fps, size)
             if not self._writer.isOpened():
                 raise OSError(f'OpenCV cannot open {self.path} for writing (folder not '
-                              f'writable, or no mp4v encoder in this OpenCV build).')
+                              f'writable, or no {self.codec} encoder in this OpenCV build).')
             self._size = size
         elif size != self._size:
             raise ValueError(f'{self.path}: frame {self.num_frames} is {size[0]}x{size[1]} '

@@ -6,7 +6,7 @@ proposals; the ``vos.num_proposals`` most object-like are matched to the first-f
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -16,7 +16,7 @@ from omgseg.models.inference import TubeLinker
 from omgseg.models.inference.vos import match_objects, paint_objects, select_proposals
 from omgseg.structures import TASK_VOS
 
-from .clips import link_batch, output_resizer
+from .clips import link_batch, link_stream, output_resizer
 from .context import TaskContext
 from .settings import ClipSettings, VOSSettings
 
@@ -95,6 +95,28 @@ class VOSTask:
             for t, seg in self._frames_out(linker, resizers, objects, ids):
                 frames[t].pred_vos_seg = PixelData(sem_seg=seg[None])
         return data_samples
+
+    def predict_video(self, ctx: TaskContext, frames: Iterable[torch.Tensor], *,
+                      num_frames: int, meta: dict, objects: torch.Tensor,
+                      object_ids: torch.Tensor, sink: Callable[[int, torch.Tensor], None],
+                      rescale: bool = True) -> None:
+        """Follow first-frame objects through a video read lazily, clip by clip.
+
+        Args:
+            frames: iterable of ``num_frames`` (3, H, W) uint8 frames as the test pipeline
+                makes them (resized, BGR).
+            num_frames: the video length.
+            meta: ``img_shape`` (H, W) of the frames and ``ori_shape`` of the outputs.
+            objects: (N, H', W') bool first-frame masks at output resolution (``ori_shape``
+                when ``rescale``).
+            object_ids: (N,) their ids (> 0).
+            sink: called as ``sink(frame_index, (H', W') object-id map)`` per frame, in order.
+            rescale: outputs at ``ori_shape``.
+        """
+        linker, pad = link_stream(ctx, self.clips, frames, num_frames)
+        resize = output_resizer(meta, pad, rescale)
+        for t, seg in self._frames_out(linker, [resize] * num_frames, objects, object_ids):
+            sink(t, seg)
 
 
 __all__ = ['VOSTask', 'first_frame_objects']
