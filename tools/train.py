@@ -1,10 +1,11 @@
 """Train a model from a config (mmdet's conventions).
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--auto-scale-lr]
-                                 [--tensorboard] [--wandb]
+                                 [--tensorboard] [--wandb] [--check-data]
                                  [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 """
 import argparse
+import sys
 
 from mmengine.runner import Runner
 
@@ -27,6 +28,9 @@ def parse_args() -> argparse.Namespace:
                         'visualizer.tensorboard=True; needs the tensorboard package)')
     parser.add_argument('--wandb', action='store_true',
                         help='also log to Weights & Biases (= visualizer.wandb=True; needs wandb)')
+    parser.add_argument('--check-data', action='store_true',
+                        help='check every dataset of the config first and stop with the full '
+                        'report if anything is wrong (tools/analysis_tools/check_dataset.py)')
     add_launch_args(parser)
     return parse_launch_args(parser)
 
@@ -43,6 +47,11 @@ def main() -> None:
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
+    if args.check_data:
+        from omgseg.datasets.checks import check_config
+        report = check_config(cfg)
+        if not report.ok:
+            sys.exit(f'the data check found problems; training not started.\n{report.format()}')
     runner = Runner.from_cfg(cfg)
     runner.train()
 
