@@ -71,6 +71,7 @@ class OMGCocoPanopticDataset(VocabularyDataset):
             if key not in coco:
                 raise ValueError(f'{self.ann_file} has no "{key}" list; is it a COCO *panoptic* '
                                  f'json?')
+        num_things = len(self.metainfo['thing_classes'])
         cat2label = {}
         for cat in coco['categories']:
             label, error = panoptic_category_label(cat, self.metainfo)
