@@ -115,3 +115,18 @@ def test_report_groups_examples_and_rejects_unknown_kinds():
     assert '... and 3 more' in text
     with pytest.raises(KeyError, match='unknown problem kind'):
         report.add('train', 'typo', 'x')
+
+
+def test_vipseg_template_reads_its_vocabulary_from_the_categories_json(toy_root, tmp_path):
+    """The toy VIPSeg release (with VIPSeg's panoVIPSeg_categories.json) through the VIPSeg
+    template: the raw class of every label comes from the json, and the data check passes."""
+    from omgseg.vocab import get_vocabulary
+    cfg = Config.fromfile(str(template_config('omgseg_tiny_custom-vipseg.py',
+                                              toy_root / 'vipseg', tmp_path / 'cfg')))
+    vocab = get_vocabulary('toy')
+    report = check_config(cfg)
+    assert report.ok, report.format()
+    from mmdet.registry import DATASETS
+    dataset = DATASETS.build(dict(cfg.train_dataloader.dataset, lazy_init=True))
+    assert dataset.metainfo['classes'] == vocab['classes']
+    assert dataset.metainfo['raw_class_ids'] == vocab['raw_class_ids']

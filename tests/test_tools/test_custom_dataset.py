@@ -29,7 +29,7 @@ def template_config(name: str, data_root: Path, out_dir: Path) -> Path:
     """The template with its edit-me root pointed at ``data_root`` (as a user edits it),
     written next to its re-rooted base so relative ``_base_`` paths still resolve."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    for base in ('omgseg_tiny_custom-coco-panoptic.py', name):
+    for base in dict.fromkeys(('omgseg_tiny_custom-coco-panoptic.py', name)):
         text = (CUSTOM / base).read_text()
         text, n = re.subn(r"^custom_root = '[^']*'", f"custom_root = '{data_root}/'", text,
                           flags=re.M)
