@@ -39,6 +39,35 @@ def panoptic_category_label(cat: dict, metainfo: dict) -> tuple[int | None, str 
     return label, None
 
 
+def read_coco_json(ann_file: str, kind: str) -> dict:
+    """A COCO json with ``images``, ``annotations`` and ``categories`` (``kind``: 'panoptic' or
+    'instances', for the error message)."""
+    if not osp.isfile(ann_file):
+        raise FileNotFoundError(
+            f'annotation file {ann_file} does not exist; see data/README.md (or '
+            f'docs/custom_dataset.md) for the expected layout and the converter that writes it.')
+    with open(ann_file) as f:
+        coco = json.load(f)
+    for key in ('images', 'annotations', 'categories'):
+        if key not in coco:
+            raise ValueError(f'{ann_file} has no "{key}" list; is it a COCO *{kind}* json?')
+    return coco
+
+
+def coco_category_labels(dataset, categories: list[dict]) -> dict[int, int]:
+    """json category id -> label of every category (an error names the first that is not in
+    the dataset's vocabulary); stored as the dataset's ``cat2label`` / ``label2cat``."""
+    cat2label = {}
+    for cat in categories:
+        label, error = panoptic_category_label(cat, dataset.metainfo)
+        if error:
+            raise ValueError(f'{dataset.ann_file}: {error}')
+        cat2label[cat['id']] = label
+    dataset._metainfo['cat2label'] = cat2label
+    dataset._metainfo['label2cat'] = {v: k for k, v in cat2label.items()}
+    return cat2label
+
+
 @DATASETS.register_module()
 class OMGCocoPanopticDataset(VocabularyDataset):
     """Images with COCO panoptic annotations (PNG + JSON); each sample is a 1-frame clip.
@@ -61,25 +90,9 @@ class OMGCocoPanopticDataset(VocabularyDataset):
                          data_prefix=data_prefix, default_prefix=dict(img='', seg=''), **kwargs)
 
     def load_data_list(self) -> list[dict]:
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(
-                f'annotation file {self.ann_file} does not exist; see data/README.md for the '
-                f'expected layout and the converter that writes it.')
-        with open(self.ann_file) as f:
-            coco = json.load(f)
-        for key in ('images', 'annotations', 'categories'):
-            if key not in coco:
-                raise ValueError(f'{self.ann_file} has no "{key}" list; is it a COCO *panoptic* '
-                                 f'json?')
+        coco = read_coco_json(self.ann_file, 'panoptic')
         num_things = len(self.metainfo['thing_classes'])
-        cat2label = {}
-        for cat in coco['categories']:
-            label, error = panoptic_category_label(cat, self.metainfo)
-            if error:
-                raise ValueError(f'{self.ann_file}: {error}')
-            cat2label[cat['id']] = label
-        self._metainfo['cat2label'] = cat2label
-        self._metainfo['label2cat'] = {v: k for k, v in cat2label.items()}
+        cat2label = coco_category_labels(self, coco['categories'])
         anns = {a['image_id']: a for a in coco['annotations']}
         data_list, missing = [], 0
         for img in coco['images']:

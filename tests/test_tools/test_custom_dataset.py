@@ -83,27 +83,45 @@ def test_vocabulary_comes_from_the_annotation_file(generic_panoptic):
     assert vocab['cat_ids'] == (101, 103, 105, 107, 109, 202, 204, 206)
 
 
-def test_coco_panoptic_template_trains_and_evaluates(generic_panoptic, toy_root, tmp_path):
-    cfg = Config.fromfile(str(template_config('omgseg_tiny_custom-coco-panoptic.py',
-                                        generic_panoptic, tmp_path / 'cfg')))
+def _train(name: str, data_root: Path, toy_root: Path, tmp_path: Path, edit=None,
+           entries=(None,)) -> Runner:
+    """Train template ``name`` re-rooted at ``data_root`` for two iterations, after making the
+    embedding files of ``entries`` (None: the model's own)."""
+    cfg = Config.fromfile(str(template_config(name, data_root, tmp_path / 'cfg')))
     _shrink(cfg, toy_root, tmp_path / 'work')
-    _embed(cfg)
+    if edit is not None:
+        edit(cfg)
+    for entry in entries:
+        _embed(cfg, entry)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    return runner
+
+
+def test_coco_panoptic_template_trains_and_evaluates(generic_panoptic, toy_root, tmp_path):
+    runner = _train('omgseg_tiny_custom-coco-panoptic.py', generic_panoptic, toy_root, tmp_path)
     assert (tmp_path / 'work' / 'epoch_1.pth').is_file()
     metrics = runner.test()
     assert 0.0 <= metrics['panoptic/PQ'] <= 100.0 and 'panoptic/PQ_st' in metrics
     assert runner.test_dataloader.dataset.metainfo['classes'][5].startswith('table-top')
 
 
+def test_coco_instances_template_trains_and_evaluates(generic_panoptic, toy_root, tmp_path):
+    runner = _train('omgseg_tiny_custom-coco-instances.py', generic_panoptic, toy_root,
+                    tmp_path)
+    sample = runner.train_dataloader.dataset[0]['data_samples']
+    assert sample.metainfo['task'] == 'instance'
+    assert len(sample.video_data_samples[0].gt_instances) > 0
+    assert runner.train_dataloader.dataset.metainfo['classes'] == (
+        'kettle', 'mug,cup', 'bowl', 'spoon', 'jar')
+    metrics = runner.test()
+    assert 0.0 <= metrics['segm/AP'] <= 100.0 and 'segm/AP50' in metrics, metrics
+
+
 def test_ytvis_template_trains_and_evaluates(generic_ytvis, toy_root, tmp_path):
-    cfg = Config.fromfile(str(template_config('omgseg_tiny_custom-ytvis.py', generic_ytvis,
-                                        tmp_path / 'cfg')))
-    _shrink(cfg, toy_root, tmp_path / 'work')
-    cfg.test_evaluator[0].outfile_prefix = str(tmp_path / 'ytvis_out')
-    _embed(cfg)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    def edit(cfg):
+        cfg.test_evaluator[0].outfile_prefix = str(tmp_path / 'ytvis_out')
+    runner = _train('omgseg_tiny_custom-ytvis.py', generic_ytvis, toy_root, tmp_path, edit)
     metrics = runner.test()
     assert 0.0 <= metrics['ytvis/AP'] <= 100.0, metrics
     assert runner.train_dataloader.dataset.metainfo['classes'][1] == 'mug,cup'
@@ -111,20 +129,17 @@ def test_ytvis_template_trains_and_evaluates(generic_ytvis, toy_root, tmp_path):
 
 def test_cotraining_with_toy_coco_in_the_merged_vocabulary(generic_panoptic, toy_root,
                                                            tmp_path):
-    cfg = Config.fromfile(str(template_config('omgseg_tiny_custom-cotrain.py', generic_panoptic,
-                                        tmp_path / 'cfg')))
-    _shrink(cfg, toy_root, tmp_path / 'work')
     toy_coco = str(toy_root / 'coco') + '/'
-    cfg.train_dataloader.dataset.datasets[1].data_root = toy_coco
-    cfg.train_dataloader.sampler.num_samples_per_epoch = 4
-    toy_entry = cfg.test_cfg.extra[0]
-    toy_entry.dataloader.dataset.data_root = toy_coco
-    toy_entry.dataloader.dataset.indices = 2
-    toy_entry.dataloader.num_workers = 0
-    for entry in (None, 'custom', 'toy_coco'):
-        _embed(cfg, entry)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+
+    def edit(cfg):
+        cfg.train_dataloader.dataset.datasets[1].data_root = toy_coco
+        cfg.train_dataloader.sampler.num_samples_per_epoch = 4
+        toy_entry = cfg.test_cfg.extra[0]
+        toy_entry.dataloader.dataset.data_root = toy_coco
+        toy_entry.dataloader.dataset.indices = 2
+        toy_entry.dataloader.num_workers = 0
+    runner = _train('omgseg_tiny_custom-cotrain.py', generic_panoptic, toy_root, tmp_path,
+                    edit, entries=(None, 'custom', 'toy_coco'))
     joint = runner.train_dataloader.dataset
     # the merge: 5 + 5 things and 3 + 3 stuff, nothing shared between kitchen and toy names
     assert len(joint.metainfo['thing_classes']) == 10

@@ -9,6 +9,7 @@ file). Layouts::
 
     <root>/images/{train,val}/<stem>.jpg                     (COCO panoptic)
     <root>/annotations/panoptic_{train,val}.json, panoptic_{train,val}/<stem>.png
+    <root>/annotations/instances_{train,val}.json             (COCO instances, things only)
     <root>/{train,valid}/JPEGImages/<video>/<frame>.jpg       (YouTube-VIS, official)
     <root>/{train,valid}/instances.json
 """
@@ -47,9 +48,11 @@ def _dump(obj, path: Path) -> None:
 
 def write_generic_coco_panoptic(root, *, num_train: int = 6, num_val: int = 3,
                                 size: tuple[int, int] = (64, 64), seed: int = 0) -> dict:
-    """Write a COCO-panoptic dataset of renamed toy scenes under ``root``.
+    """Write a COCO-panoptic dataset of renamed toy scenes under ``root``, and the same
+    things as a COCO instances json (RLE, things only).
 
-    Returns ``{split: dict(ann_file, img_dir, seg_dir)}`` (paths relative to ``root``).
+    Returns ``{split: dict(ann_file, img_dir, seg_dir, instances_file)}`` (paths relative to
+    ``root``).
     """
     root, (height, width) = Path(root), size
     out = {}
@@ -57,7 +60,7 @@ def write_generic_coco_panoptic(root, *, num_train: int = 6, num_val: int = 3,
         img_dir, seg_dir = Path('images') / split, Path('annotations') / f'panoptic_{split}'
         (root / img_dir).mkdir(parents=True, exist_ok=True)
         (root / seg_dir).mkdir(parents=True, exist_ok=True)
-        images, annotations = [], []
+        images, annotations, instances = [], [], []
         for index in range(count):
             scene = make_scene(scene_seed(seed + _SEED_OFFSET, split, index), height, width)
             image, seg_map, segments = render(scene, t=0)
@@ -70,10 +73,20 @@ def write_generic_coco_panoptic(root, *, num_train: int = 6, num_val: int = 3,
                 dict(id=s['id'], category_id=_TOY_TO_GENERIC[s['category_id']],
                      iscrowd=s['iscrowd'], bbox=list(s['bbox']), area=s['area'])
                 for s in segments]))
+            instances += [dict(id=len(instances) + k + 1, image_id=index + 1,
+                               category_id=_TOY_TO_GENERIC[s['category_id']],
+                               segmentation=_rle(seg_map == s['id']), area=s['area'],
+                               bbox=[float(v) for v in s['bbox']], iscrowd=s['iscrowd'])
+                          for k, s in enumerate(x for x in segments if x['isthing'])]
         ann_file = Path('annotations') / f'panoptic_{split}.json'
         _dump(dict(images=images, annotations=annotations,
                    categories=[dict(c) for c in GENERIC_CATEGORIES]), root / ann_file)
-        out[split] = dict(ann_file=str(ann_file), img_dir=str(img_dir), seg_dir=str(seg_dir))
+        inst_file = Path('annotations') / f'instances_{split}.json'
+        _dump(dict(images=images, annotations=instances,
+                   categories=[{k: v for k, v in c.items() if k != 'isthing'}
+                               for c in GENERIC_CATEGORIES if c['isthing']]), root / inst_file)
+        out[split] = dict(ann_file=str(ann_file), img_dir=str(img_dir), seg_dir=str(seg_dir),
+                          instances_file=str(inst_file))
     return out
 
 
