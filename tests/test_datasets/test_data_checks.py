@@ -73,6 +73,8 @@ def test_every_planted_problem_is_found_with_its_count(panoptic):
     assert where['unreadable file'].where.endswith('train_0002.jpg')
     assert where['segment id absent from PNG'].detail == 'segment id 999999'
     assert 'toaster' in where['class not in vocabulary'].detail
+    # every problem names its file
+    assert all(p.where.endswith(('.jpg', '.png', '.json')) for p in report.problems)
     text = report.format()
     assert 'missing file: 1' in text and 'size mismatch: 2' in text
 
