@@ -9,5 +9,5 @@ register_safe_globals()
 
 from omgseg import engine, models  # noqa: E402,F401
 from omgseg.datasets import coco_panoptic, samplers, transforms, vipseg, youtube_vis  # noqa: E402,F401
-from omgseg.datasets import davis, joint_dataset  # noqa: E402,F401
+from omgseg.datasets import coco_instances, davis, joint_dataset  # noqa: E402,F401
 from omgseg.evaluation import metrics  # noqa: E402,F401

@@ -2,10 +2,11 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp [bf16|fp16]]
                                  [--auto-scale-lr]
-                                 [--tensorboard] [--wandb]
+                                 [--tensorboard] [--wandb] [--check-data]
                                  [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 """
 import argparse
+import sys
 
 from mmengine.runner import Runner
 
@@ -32,6 +33,9 @@ def parse_args() -> argparse.Namespace:
                         'visualizer.tensorboard=True; needs the tensorboard package)')
     parser.add_argument('--wandb', action='store_true',
                         help='also log to Weights & Biases (= visualizer.wandb=True; needs wandb)')
+    parser.add_argument('--check-data', action='store_true',
+                        help='check every dataset of the config first and stop with the full '
+                        'report if anything is wrong (tools/analysis_tools/check_dataset.py)')
     add_launch_args(parser)
     return parse_launch_args(parser)
 
@@ -48,6 +52,11 @@ def main() -> None:
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
+    if args.check_data:
+        from omgseg.datasets.checks import check_config
+        report = check_config(cfg)
+        if not report.ok:
+            sys.exit(f'the data check found problems; training not started.\n{report.format()}')
     runner = Runner.from_cfg(cfg)
     runner.train()
 

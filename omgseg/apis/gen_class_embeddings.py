@@ -73,14 +73,15 @@ def read_vocabulary(cfg, split: str = 'train') -> dict[str, Any]:
     """The config's ``vocabulary`` or the metainfo of ``cfg.<split>_dataloader.dataset``.
 
     ``vocabulary`` is a dict (``classes``, optional ``thing_classes``/``stuff_classes``), the
-    name of a vocabulary in ``omgseg.vocab``, or ``dict(merge=[name or dict, ...])``
-    (their merged vocabulary, as a ``JointDataset`` of those datasets has).
+    name of a vocabulary in ``omgseg.vocab``, ``dict(merge=[name or dict, ...])``
+    (their merged vocabulary, as a ``JointDataset`` of those datasets has) or
+    ``dict(from_annotations=PATH)`` (the categories of an annotation file).
     """
     vocab = cfg.get('vocabulary')
     if isinstance(vocab, str):
         return vocabulary_from_meta(get_vocabulary(vocab), f'vocabulary {vocab!r} named by '
                                     f'{cfg.filename}')
-    if vocab is not None and ('merge' in vocab or 'base' in vocab):
+    if vocab is not None and ({'merge', 'base', 'from_annotations'} & set(vocab)):
         return vocabulary_from_meta(vocabulary_from(_plain(vocab)),
                                     f'config `vocabulary` {_plain(vocab)} of {cfg.filename}')
     if vocab is not None:

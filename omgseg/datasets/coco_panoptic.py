@@ -12,6 +12,62 @@ from omgseg.structures import TASK_PANOPTIC
 from .base import VocabularyDataset, match_category
 
 
+def panoptic_category_label(cat: dict, metainfo: dict) -> tuple[int | None, str | None]:
+    """``(label, None)`` of a json category in a dataset's vocabulary, or ``(None, why not)``.
+
+    A vocabulary with json ids (``cat_ids``: coco_panoptic_ov's synonym names, which lack
+    COCO's own names such as 'door-stuff', or one read ``from_annotations``) maps by id,
+    otherwise by name or shared synonym; the json's ``isthing`` must agree with the label.
+    """
+    num_things = len(metainfo['thing_classes'])
+    vocab_ids = {int(c): i for i, c in enumerate(metainfo.get('cat_ids') or ())}
+    if vocab_ids:
+        label = vocab_ids.get(int(cat['id']))
+        if label is None:
+            return None, (f'category {cat["name"]!r} has id {cat["id"]}, which vocabulary '
+                          f'{metainfo["vocabulary"]!r} does not list in its cat_ids; is this '
+                          f'the right annotation file?')
+    else:
+        label = match_category(cat['name'], metainfo['classes'])
+        if label is None:
+            return None, (f'category {cat["name"]!r} (id {cat["id"]}) is not in vocabulary '
+                          f'{metainfo["vocabulary"]!r}.')
+    if bool(cat.get('isthing', 1)) != (label < num_things):
+        return None, (f'category {cat["name"]!r} is '
+                      f'{"a thing" if cat.get("isthing", 1) else "stuff"} in the json but not '
+                      f'in the vocabulary.')
+    return label, None
+
+
+def read_coco_json(ann_file: str, kind: str) -> dict:
+    """A COCO json with ``images``, ``annotations`` and ``categories`` (``kind``: 'panoptic' or
+    'instances', for the error message)."""
+    if not osp.isfile(ann_file):
+        raise FileNotFoundError(
+            f'annotation file {ann_file} does not exist; see data/README.md (or '
+            f'docs/custom_dataset.md) for the expected layout and the converter that writes it.')
+    with open(ann_file) as f:
+        coco = json.load(f)
+    for key in ('images', 'annotations', 'categories'):
+        if key not in coco:
+            raise ValueError(f'{ann_file} has no "{key}" list; is it a COCO *{kind}* json?')
+    return coco
+
+
+def coco_category_labels(dataset, categories: list[dict]) -> dict[int, int]:
+    """json category id -> label of every category (an error names the first that is not in
+    the dataset's vocabulary); stored as the dataset's ``cat2label`` / ``label2cat``."""
+    cat2label = {}
+    for cat in categories:
+        label, error = panoptic_category_label(cat, dataset.metainfo)
+        if error:
+            raise ValueError(f'{dataset.ann_file}: {error}')
+        cat2label[cat['id']] = label
+    dataset._metainfo['cat2label'] = cat2label
+    dataset._metainfo['label2cat'] = {v: k for k, v in cat2label.items()}
+    return cat2label
+
+
 @DATASETS.register_module()
 class OMGCocoPanopticDataset(VocabularyDataset):
     """Images with COCO panoptic annotations (PNG + JSON); each sample is a 1-frame clip.
@@ -34,41 +90,9 @@ class OMGCocoPanopticDataset(VocabularyDataset):
                          data_prefix=data_prefix, default_prefix=dict(img='', seg=''), **kwargs)
 
     def load_data_list(self) -> list[dict]:
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(
-                f'annotation file {self.ann_file} does not exist; see data/README.md for the '
-                f'expected layout and the converter that writes it.')
-        with open(self.ann_file) as f:
-            coco = json.load(f)
-        for key in ('images', 'annotations', 'categories'):
-            if key not in coco:
-                raise ValueError(f'{self.ann_file} has no "{key}" list; is it a COCO *panoptic* '
-                                 f'json?')
-        classes = self.metainfo['classes']
+        coco = read_coco_json(self.ann_file, 'panoptic')
         num_things = len(self.metainfo['thing_classes'])
-        cat2label = {}
-        # A vocabulary with json ids (coco_panoptic_ov: open-vocabulary synonym names that do
-        # not contain COCO's own names such as 'door-stuff') maps by id, not by name.
-        vocab_ids = {int(c): i for i, c in enumerate(self.metainfo.get('cat_ids') or ())}
-        for cat in coco['categories']:
-            if vocab_ids:
-                label = vocab_ids.get(int(cat['id']))
-            else:
-                label = match_category(cat['name'], classes)
-            if label is None and vocab_ids:
-                raise ValueError(f'{self.ann_file}: category {cat["name"]!r} has id {cat["id"]}, '
-                                 f'which vocabulary {self.metainfo["vocabulary"]!r} does not '
-                                 f'list in its cat_ids; is this the right annotation file?')
-            if label is None:
-                raise ValueError(f'{self.ann_file}: category {cat["name"]!r} (id {cat["id"]}) is '
-                                 f'not in vocabulary {self.metainfo["vocabulary"]!r}.')
-            if bool(cat.get('isthing', 1)) != (label < num_things):
-                raise ValueError(f'{self.ann_file}: category {cat["name"]!r} is '
-                                 f'{"a thing" if cat.get("isthing", 1) else "stuff"} in the json '
-                                 f'but not in the vocabulary.')
-            cat2label[cat['id']] = label
-        self._metainfo['cat2label'] = cat2label
-        self._metainfo['label2cat'] = {v: k for k, v in cat2label.items()}
+        cat2label = coco_category_labels(self, coco['categories'])
         anns = {a['image_id']: a for a in coco['annotations']}
         data_list, missing = [], 0
         for img in coco['images']:

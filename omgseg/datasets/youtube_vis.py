@@ -13,6 +13,19 @@ from omgseg.structures import TASK_INSTANCE
 from .base import VocabularyDataset, match_category
 
 
+def track_category_label(cat: dict, metainfo: dict) -> tuple[int | None, str | None]:
+    """``(label, None)`` of a YouTube-VIS json category (by name or shared synonym; it must be
+    a thing of the vocabulary), or ``(None, why not)``."""
+    label = match_category(cat['name'], metainfo['classes'])
+    if label is None:
+        return None, (f'category {cat["name"]!r} (id {cat["id"]}) is not in vocabulary '
+                      f'{metainfo["vocabulary"]!r}.')
+    if label >= len(metainfo['thing_classes']):
+        return None, (f'category {cat["name"]!r} is a stuff class of the vocabulary; '
+                      f'YouTube-VIS categories are things.')
+    return label, None
+
+
 @DATASETS.register_module()
 class OMGYouTubeVISDataset(VocabularyDataset):
     """Video instance segmentation (YouTube-VIS 2019/2021); one sample per video.
@@ -61,17 +74,11 @@ class OMGYouTubeVISDataset(VocabularyDataset):
         return data
 
     def _category_labels(self, categories: list[dict]) -> dict[int, int]:
-        classes = self.metainfo['classes']
-        num_things = len(self.metainfo['thing_classes'])
         cat2label = {}
         for cat in categories:
-            label = match_category(cat['name'], classes)
-            if label is None:
-                raise ValueError(f'{self.ann_file}: category {cat["name"]!r} (id {cat["id"]}) is '
-                                 f'not in vocabulary {self.metainfo["vocabulary"]!r}.')
-            if label >= num_things:
-                raise ValueError(f'{self.ann_file}: category {cat["name"]!r} is a stuff class '
-                                 f'of the vocabulary; YouTube-VIS categories are things.')
+            label, error = track_category_label(cat, self.metainfo)
+            if error:
+                raise ValueError(f'{self.ann_file}: {error}')
             cat2label[cat['id']] = label
         return cat2label
 

@@ -5,6 +5,7 @@ imports none of them. Roles, one per module:
 
 * ``lists``: class lists of each dataset as plain data;
 * ``registry``: named vocabularies (``vocabulary_from('vipseg')``) and vocabulary specs;
+* ``annotations``: a vocabulary read from a dataset's annotation file (``from_annotations``);
 * ``merge``: merging the vocabularies of several datasets (OMG-Seg's synonym rule);
 * ``names``: class-name normalisation into synonyms, and the CLIP prompt templates;
 * ``embedding_file``: the class-embedding file format (``.pth`` tensor + ``.json`` sidecar).

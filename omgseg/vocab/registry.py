@@ -12,6 +12,7 @@ request.
 """
 from __future__ import annotations
 
+from .annotations import vocabulary_from_annotations
 from .lists import coco_ov, image, toy, video
 from .merge import merge_vocabularies
 
@@ -94,11 +95,15 @@ def vocabulary_from(spec: str | dict) -> dict:
     """A vocabulary given by name, as an explicit dict with thing/stuff class lists, as
     ``dict(merge=[spec, ...])``: the merged vocabulary of several specs (see ``.merge``), or as
     ``dict(base=spec, rename={old name: new name})``: another vocabulary with some classes
-    named differently (e.g. without the synonyms that make a class "seen" in training)."""
+    named differently (e.g. without the synonyms that make a class "seen" in training), or as
+    ``dict(from_annotations='path.json')``: the categories of a dataset's own annotation file
+    (``.annotations``; read when the spec is resolved, not when a config is loaded)."""
     if isinstance(spec, str):
         return get_vocabulary(spec)
     if isinstance(spec, dict) and 'merge' in spec:
         return merged_vocabulary(spec['merge'])[0]
+    if isinstance(spec, dict) and 'from_annotations' in spec:
+        return vocabulary_from_annotations(spec['from_annotations'])
     if isinstance(spec, dict) and 'base' in spec:
         return _renamed(vocabulary_from(spec['base']), dict(spec.get('rename') or {}))
     if 'thing_classes' not in spec or 'stuff_classes' not in spec:

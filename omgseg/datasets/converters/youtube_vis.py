@@ -11,7 +11,7 @@ Outputs ``<root>/annotations/youtube_vis_<version>_<split>.json`` = {"videos": [
 "name", "width", "height", "length"}], "images": [{"id", "video_id", "frame_id", "file_name",
 "width", "height"}], "annotations": [{"id", "video_id", "image_id", "instance_id",
 "category_id", "segmentation", "bbox", "area", "iscrowd"}] (one per frame where the object is
-present), "categories": [{"id", "name"}]}. Only train keeps annotations (the official valid /
+present), "categories": [{"id", "name"} (+ "synonyms" where given)]}. Only train keeps annotations (the official valid /
 test annotations are private). ``holdout=N`` moves N seeded-random train videos into a
 ``holdout`` split (annotated COCO-video json plus ``youtube_vis_<version>_holdout_gt.json`` in
 the official raw format, for local AP) and removes them from the train json.
@@ -117,11 +117,20 @@ def _box_area(segm, height, width):
     return [float(v) for v in mask_utils.toBbox(rle)], float(mask_utils.area(rle))
 
 
+def _category(cat: dict) -> dict:
+    """id and name of a category, and its synonyms where given (a custom dataset's
+    vocabulary, ``from_annotations``, reads them)."""
+    out = dict(id=cat['id'], name=cat['name'])
+    if cat.get('synonyms'):
+        out['synonyms'] = list(cat['synonyms'])
+    return out
+
+
 def to_cocovid(raw: dict, with_annotations: bool, source='<json>') -> dict:
     """Official raw dict -> COCO-video dict (ids of videos kept; images / annotations /
     instance ids numbered from 1 in video order)."""
     out = dict(videos=[], images=[], annotations=[],
-               categories=[dict(id=c['id'], name=c['name']) for c in raw['categories']])
+               categories=[_category(c) for c in raw['categories']])
     by_video = {}
     for a in raw['annotations'] if with_annotations else ():
         by_video.setdefault(a['video_id'], []).append(a)
