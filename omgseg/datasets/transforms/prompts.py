@@ -28,20 +28,30 @@ class SamplePrompts(BaseTransform):
             ``'box'`` (the mask's box) or, in training, ``'mixed'`` (each prompt draws one of
             the three kinds, weighted by ``mixed_weights``).
         mixed_weights: probabilities of point_box / box / point prompts in ``'mixed'`` mode.
+        min_area: training only: instances with fewer mask pixels (after the crop) get no
+            prompt, as the original's ``FilterAnnotationsHB(by_mask=True)`` with its minimum
+            of 32; 0 prompts every non-empty instance. Evaluation prompts every instance.
         test_mode: one prompt per instance at its interior-most point (the evaluation
             protocol) instead of random points.
         seed: fixed seed of the random points (None: a fresh draw every call).
+
+    The defaults are the original's COCO-SAM training recipe (point boxes only, masks of at
+    least 32 px); ``mode='mixed'`` and ``min_area=0`` give omgseg's mix of prompt kinds.
     """
 
     def __init__(self, *, max_prompts: int = 20, mode: str = 'point_box',
                  mixed_weights: tuple[float, float, float] = (0.5, 0.25, 0.25),
-                 test_mode: bool = False, seed: int | None = None) -> None:
+                 min_area: int = 32, test_mode: bool = False,
+                 seed: int | None = None) -> None:
         if mode not in _MODES + ('mixed',) or (test_mode and mode == 'mixed'):
             raise ValueError(f"SamplePrompts mode must be one of {_MODES} (or 'mixed' in "
                              f'training), got {mode!r}.')
         if len(mixed_weights) != 3 or min(mixed_weights) < 0 or sum(mixed_weights) <= 0:
             raise ValueError(f'SamplePrompts mixed_weights must be 3 non-negative numbers, got '
                              f'{mixed_weights}.')
+        if min_area < 0:
+            raise ValueError(f'SamplePrompts min_area must be >= 0, got {min_area}.')
+        self.min_area = min_area
         self.mixed_weights = torch.tensor(mixed_weights, dtype=torch.float)
         self.max_prompts = max_prompts
         self.mode = mode
@@ -55,7 +65,8 @@ class SamplePrompts(BaseTransform):
         masks = results['gt_masks'].masks.astype(bool)
         ignore = np.asarray(results.get('gt_ignore_flags', np.zeros(len(masks), bool)))
         ids = np.asarray(results.get('gt_instances_ids', np.arange(len(masks))))
-        keep = ~ignore & (masks.reshape(len(masks), -1).any(1) if len(masks) else ignore)
+        area = masks.reshape(len(masks), -1).sum(1)
+        keep = ~ignore & (area >= (1 if self.test_mode else max(self.min_area, 1)))
         masks, ids = masks[keep], ids[keep]
         if len(masks) == 0:
             boxes, kinds, targets = (np.zeros((0, 4), np.float32), np.zeros(0, np.int64),

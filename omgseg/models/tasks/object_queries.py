@@ -17,7 +17,7 @@ from omgseg.models.inference import TubeLinker, VideoPostprocessor
 from omgseg.models.task_modules import clip_targets
 from omgseg.structures import TASK_INSTANCE, TASK_PANOPTIC, TASK_SEMANTIC
 
-from .clips import link_batch, link_stream, output_resizer
+from .clips import link_batch, link_stream, output_resizer, video_class_logits
 from .context import TaskContext
 from .settings import ClipSettings, ObjectSettings
 
@@ -58,7 +58,7 @@ class ObjectQueryTask:
 
     # -- inference -------------------------------------------------------------------------
     def _post(self, ctx: TaskContext, linker: TubeLinker) -> VideoPostprocessor:
-        cls, _ = linker.video_logits()
+        cls = video_class_logits(ctx, linker)
         o = self.objects
         return VideoPostprocessor(
             cls_logits=cls, num_things=ctx.num_things, panoptic_on=o.panoptic_on,

@@ -117,6 +117,26 @@ def test_sample_prompts_transform_targets_each_instance():
         assert masks[[7, 9, 4].index(iid)][int(cy), int(cx)] == 1 or (box[2] - box[0]) > 6
     with pytest.raises(ValueError, match='mode'):
         TRANSFORMS.build(dict(type='SamplePrompts', mode='scribble'))
+    with pytest.raises(ValueError, match='min_area'):
+        TRANSFORMS.build(dict(type='SamplePrompts', min_area=-1))
+
+
+def test_sample_prompts_defaults_are_the_original_recipe():
+    """Point boxes only, of the box kind; masks under 32 px get no training prompt (they
+    are still prompted at evaluation); min_area=0 keeps them."""
+    masks = np.zeros((2, 20, 30), np.uint8)
+    masks[0, 2:8, 3:12] = 1                   # 54 px
+    masks[1, 10:14, 15:22] = 1                # 28 px
+    results = dict(gt_masks=BitmapMasks(masks, 20, 30), gt_instances_ids=np.array([7, 9]))
+    train = TRANSFORMS.build(dict(type='SamplePrompts', seed=0))(dict(results))
+    assert set(train['prompt_instances_ids'].tolist()) == {7}
+    assert (train['prompt_kinds'] == 0).all()
+    sizes = train['prompt_boxes'][:, 2:] - train['prompt_boxes'][:, :2]
+    assert np.allclose(sizes, 6)                                      # +-3 px point boxes
+    every = TRANSFORMS.build(dict(type='SamplePrompts', seed=0, min_area=0))(dict(results))
+    assert set(every['prompt_instances_ids'].tolist()) == {7, 9}
+    test = TRANSFORMS.build(dict(type='SamplePrompts', test_mode=True))(dict(results))
+    assert test['prompt_instances_ids'].tolist() == [7, 9]
 
 
 def test_unmasked_first_layer_changes_prompts_only(prompt_model):
