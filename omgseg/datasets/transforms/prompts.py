@@ -13,6 +13,7 @@ from mmcv.transforms import BaseTransform
 from omgseg.registry import TRANSFORMS
 
 from .prompt_sampling import MODES as _MODES
+from .prompt_sampling import POINT_RULES as _POINT_RULES
 from .prompt_sampling import sam_eval_prompts, sam_training_prompts
 
 
@@ -33,6 +34,10 @@ class SamplePrompts(BaseTransform):
             of 32; 0 prompts every non-empty instance. Evaluation prompts every instance.
         test_mode: one prompt per instance at its interior-most point (the evaluation
             protocol) instead of random points.
+        point_rule: evaluation only: how the interior-most point is found, ``'exact'``
+            (Euclidean distance transform) or ``'original'`` (the original's kornia cascaded
+            approximation: its prompts exactly, but tens of seconds per large mask on a CPU);
+            see :func:`sam_eval_prompts`.
         seed: fixed seed of the random points (None: a fresh draw every call).
 
     The defaults are the original's COCO-SAM training recipe (point boxes only, masks of at
@@ -41,7 +46,7 @@ class SamplePrompts(BaseTransform):
 
     def __init__(self, *, max_prompts: int = 20, mode: str = 'point_box',
                  mixed_weights: tuple[float, float, float] = (0.5, 0.25, 0.25),
-                 min_area: int = 32, test_mode: bool = False,
+                 min_area: int = 32, test_mode: bool = False, point_rule: str = 'exact',
                  seed: int | None = None) -> None:
         if mode not in _MODES + ('mixed',) or (test_mode and mode == 'mixed'):
             raise ValueError(f"SamplePrompts mode must be one of {_MODES} (or 'mixed' in "
@@ -51,6 +56,10 @@ class SamplePrompts(BaseTransform):
                              f'{mixed_weights}.')
         if min_area < 0:
             raise ValueError(f'SamplePrompts min_area must be >= 0, got {min_area}.')
+        if point_rule not in _POINT_RULES:
+            raise ValueError(f'SamplePrompts point_rule must be one of {sorted(_POINT_RULES)}, '
+                             f'got {point_rule!r}.')
+        self.point_rule = point_rule
         self.min_area = min_area
         self.mixed_weights = torch.tensor(mixed_weights, dtype=torch.float)
         self.max_prompts = max_prompts
@@ -72,7 +81,8 @@ class SamplePrompts(BaseTransform):
             boxes, kinds, targets = (np.zeros((0, 4), np.float32), np.zeros(0, np.int64),
                                      np.zeros(0, np.int64))
         elif self.test_mode:
-            b, k = sam_eval_prompts(torch.from_numpy(masks), mode=self.mode)
+            b, k = sam_eval_prompts(torch.from_numpy(masks), mode=self.mode,
+                                    point_rule=self.point_rule)
             boxes, kinds, targets = b.numpy(), k.numpy(), np.arange(len(masks))
         else:
             gen = None

@@ -168,3 +168,27 @@ def test_unmasked_first_layer_changes_prompts_only(prompt_model):
     assert torch.equal(outs[True][0][0]['mask'], outs[False][0][0]['mask'])   # same d0
     assert not torch.allclose(outs[True][0][1]['query'], outs[False][0][1]['query'])
     assert torch.equal(outs[True][1][-1]['mask'], outs[False][1][-1]['mask'])
+
+
+def test_sample_prompts_point_rule_switch():
+    """An L-shaped mask whose Euclidean and cascaded-approximation interior points differ:
+    the transform passes its point_rule through to the evaluation prompts."""
+    from omgseg.datasets.transforms.prompt_sampling import sam_eval_prompts
+    g = np.random.default_rng(3)
+    for _ in range(50):
+        masks = np.zeros((1, 24, 32), np.uint8)
+        y, x = g.integers(0, 12, 2)
+        masks[0, y:y + g.integers(6, 12), x:x + g.integers(8, 20)] = 1
+        masks[0, y:y + g.integers(8, 12), x:x + g.integers(3, 6)] = 1
+        exact, _ = sam_eval_prompts(torch.from_numpy(masks), point_rule='exact')
+        original, _ = sam_eval_prompts(torch.from_numpy(masks), point_rule='original')
+        if not torch.equal(exact, original):
+            break
+    assert not torch.equal(exact, original)
+    results = dict(gt_masks=BitmapMasks(masks, 24, 32), gt_instances_ids=np.array([5]))
+    for rule, expected in (('exact', exact), ('original', original)):
+        out = TRANSFORMS.build(dict(type='SamplePrompts', test_mode=True,
+                                    point_rule=rule))(dict(results))
+        np.testing.assert_array_equal(out['prompt_boxes'], expected.numpy())
+    with pytest.raises(ValueError, match='point_rule'):
+        TRANSFORMS.build(dict(type='SamplePrompts', point_rule='kornia'))
