@@ -114,3 +114,20 @@ def test_default_settings_reproduce_the_original(case, num_things):
     res = post.instance_results()
     assert_instances_match(res['scores'], res['labels'], out['instance_masks'], exp['scores'],
                            exp['labels'], exp['masks'])
+
+
+@pytest.mark.parametrize('case', CASES, ids=['case0', 'case1'])
+def test_per_frame_segment_ids_are_the_original_numbering(case):
+    """objects.segment_ids='per_frame': a thing's id is the original's instance number, so the
+    original's encoding is label + id * offset with no reordering."""
+    post = VideoPostprocessor(cls_logits=case['cls'], num_things=case['num_things'],
+                              semantic_on=False, instance_on=False,
+                              object_mask_thr=case['object_mask_thr'],
+                              overlap_thr=case['iou_thr'],
+                              filter_low_score=case['filter_low_score'], segment_ids='per_frame')
+    ids, segments = post.frame(case['masks'], lambda x: x)['panoptic']
+    out = torch.full_like(ids, case['cls'].shape[-1] - 1)
+    for s in segments:
+        out[ids == s['id']] = s['category_id'] + (s['id'] * case['instance_offset']
+                                                  if s['isthing'] else 0)
+    assert torch.equal(out, case['panoptic'].to(out.dtype))

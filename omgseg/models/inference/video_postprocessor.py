@@ -34,6 +34,25 @@ def encode_rles(masks: torch.Tensor) -> list[dict | None]:
     return out
 
 
+def renumber_things(ids: torch.Tensor, segments: list[dict]
+                    ) -> tuple[torch.Tensor, list[dict]]:
+    """Number one frame's thing segments 1, 2, ... in query order (the original's ids).
+
+    Args:
+        ids: (H, W) int32 segment ids of :func:`panoptic_frame` (things: query + 1);
+        segments: their ``segments_info``.
+
+    Returns:
+        the renumbered map and ``segments_info``; stuff ids (above every query) are kept.
+    """
+    things = sorted((s for s in segments if s['isthing']), key=lambda s: s['query'])
+    new_ids = {s['id']: n + 1 for n, s in enumerate(things)}
+    out = ids.clone()
+    for old, new in new_ids.items():
+        out[ids == old] = new
+    return out, [dict(s, id=new_ids.get(s['id'], s['id'])) for s in segments]
+
+
 class VideoPostprocessor:
     """Post-process the frames of one video with shared (clip-averaged) class logits.
 
@@ -49,6 +68,10 @@ class VideoPostprocessor:
             :class:`omgseg.models.tasks.ObjectSettings`.
         track_score: ``'frame_mean'`` (the original) or ``'area_weighted'``, see
             :class:`TubeMaskScore`.
+        segment_ids: ``'query'`` (a thing's id is its query + 1 in every frame, so one object
+            keeps one id through the video) or ``'per_frame'`` (the original: each frame
+            numbers its things 1, 2, ... in query order, so an id changes when an earlier
+            query's segment appears or vanishes).
     """
 
     def __init__(self, *, cls_logits: torch.Tensor, num_things: int,
@@ -57,13 +80,17 @@ class VideoPostprocessor:
                  object_mask_thr: float = 0.0, overlap_thr: float = 0.8,
                  filter_low_score: bool = True, max_per_image: int = 100,
                  instance_masks: str = 'bitmap', instance_topk: str = 'all_classes',
-                 track_score: str = 'frame_mean') -> None:
+                 track_score: str = 'frame_mean', segment_ids: str = 'query') -> None:
         if instance_masks not in ('bitmap', 'rle'):
             raise ValueError(f"test_cfg.objects.instance_masks must be 'bitmap' or 'rle', got "
                              f'{instance_masks!r}.')
         if instance_topk not in _INSTANCE_TOPK:
             raise ValueError(f'test_cfg.objects.instance_topk must be one of '
                              f'{sorted(_INSTANCE_TOPK)}, got {instance_topk!r}.')
+        if segment_ids not in ('query', 'per_frame'):
+            raise ValueError(f"test_cfg.objects.segment_ids must be 'query' or 'per_frame', got "
+                             f'{segment_ids!r}.')
+        self.segment_ids = segment_ids
         self.cls = cls_logits
         self.num_things = num_things
         self.num_queries = cls_logits.shape[0]
@@ -116,6 +143,8 @@ class VideoPostprocessor:
                     logits[self.pan_rows].sigmoid(), self.pan, self.num_things,
                     self.num_queries, overlap_thr=self.overlap_thr,
                     filter_low_score=self.filter_low_score)
+                if self.segment_ids == 'per_frame':
+                    out['panoptic'] = renumber_things(*out['panoptic'])
         if self.inst is not None:
             masks = logits[self.inst_rows]
             binary = masks > 0

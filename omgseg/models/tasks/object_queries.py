@@ -66,7 +66,7 @@ class ObjectQueryTask:
             object_mask_thr=o.object_mask_thr, overlap_thr=o.overlap_thr,
             filter_low_score=o.filter_low_score, max_per_image=o.max_per_image,
             instance_masks=o.instance_masks, instance_topk=o.instance_topk,
-            track_score=o.track_score)
+            track_score=o.track_score, segment_ids=o.segment_ids)
 
     def frames_out(self, ctx: TaskContext, linker: TubeLinker, resizers: list[Callable]
                     ) -> Iterator[tuple[int, dict]]:

@@ -28,6 +28,7 @@ from omgseg.models.inference.instance_score import MASK_SCORE_RULES
 from omgseg.vocab import vocabulary_from
 
 INSTANCE_TOPK_RULES = ('all_classes', 'things')
+SEGMENT_IDS = ('query', 'per_frame')
 VOS_MATCH_RESOLUTIONS = ('original', 'network')
 SEEN_AGAINST = ('train_vocabulary', 'train_and_test_vocabulary')
 FUSION_MODES = ('per_clip', 'per_video', 'off')
@@ -61,6 +62,9 @@ class ObjectSettings:
             over frames of each frame's mean mask probability, an empty frame scoring 0) or
             ``'area_weighted'`` (one mean over every mask pixel of the tube, empty frames
             ignored); see :class:`omgseg.models.inference.TubeMaskScore`.
+        segment_ids: video panoptic thing ids: ``'query'`` (omgseg: query + 1, stable through
+            the video) or ``'per_frame'`` (the original: 1, 2, ... in query order within each
+            frame, so an object's id can change from frame to frame).
     """
     panoptic_on: bool = True
     instance_on: bool = True
@@ -72,11 +76,13 @@ class ObjectSettings:
     instance_masks: str = 'bitmap'
     instance_topk: str = 'all_classes'
     track_score: str = 'frame_mean'
+    segment_ids: str = 'query'
 
     def __post_init__(self) -> None:
         _choice('objects', 'instance_masks', self.instance_masks, ('bitmap', 'rle'))
         _choice('objects', 'instance_topk', self.instance_topk, INSTANCE_TOPK_RULES)
         _choice('objects', 'track_score', self.track_score, MASK_SCORE_RULES)
+        _choice('objects', 'segment_ids', self.segment_ids, SEGMENT_IDS)
         if self.max_per_image < 1:
             raise ValueError(f'test_cfg.objects.max_per_image must be >= 1, got '
                              f'{self.max_per_image}.')

@@ -156,3 +156,26 @@ def test_bad_mask_format_is_a_clear_error():
         run(instance_topk='top')
     with pytest.raises(ValueError, match='rule must be one of'):
         run(track_score='median')
+
+
+def test_segment_ids_switch():
+    """Three thing queries on 2x4 frames: q0 owns column 0 in frame 0 only, q1 column 1 and
+    q2 columns 2-3 in both. Query-stable ids keep q1 at 2 and q2 at 3; the original's per-frame
+    numbering gives them 2, 3 in frame 0 and 1, 2 in frame 1."""
+    cls = torch.tensor([[5.0, 0.0, 0.0]] * 3)                 # every query: thing 0
+    frame = torch.full((3, 2, 4), -10.0)
+    frame[0, :, 0] = frame[1, :, 1] = 10.0
+    frame[2, :, 2:] = 10.0
+    frames = [frame, frame.clone()]
+    frames[1][0] = -10.0                                       # q0 vanishes in frame 1
+    ids = {}
+    for rule in ('query', 'per_frame'):
+        post = VideoPostprocessor(cls_logits=cls, num_things=2, semantic_on=False,
+                                  instance_on=False, segment_ids=rule)
+        ids[rule] = [post.frame(f, identity)['panoptic'] for f in frames]
+    assert [(int(m[0, 1]), int(m[0, 2])) for m, _ in ids['query']] == [(2, 3), (2, 3)]
+    assert [(int(m[0, 1]), int(m[0, 2])) for m, _ in ids['per_frame']] == [(2, 3), (1, 2)]
+    for ids_map, info in ids['per_frame']:
+        assert sorted(s['id'] for s in info) == sorted(set(torch.unique(ids_map).tolist()) - {0})
+    with pytest.raises(ValueError, match='segment_ids'):
+        VideoPostprocessor(cls_logits=cls, num_things=2, segment_ids='tube')
