@@ -8,10 +8,11 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'))
-# Refuses to start when the class-embedding file does not match a dataset's classes.
+# Refuses to start when the class-embedding file does not match a dataset's classes, or when
+# a test_cfg section applies to none of the evaluated tasks (ProtocolCheckHook).
 # ExactResumeHook: checkpoints carry the random and sampler states (docs/resume.md).
-custom_hooks = [dict(type='VocabularyCheckHook'), dict(type='PretrainedBackboneHook'),
-                dict(type='ExactResumeHook')]
+custom_hooks = [dict(type='VocabularyCheckHook'), dict(type='ProtocolCheckHook'),
+                dict(type='PretrainedBackboneHook'), dict(type='ExactResumeHook')]
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -17,8 +17,10 @@ davis_pipeline = [
     dict(type='ClipSample', all_frames=True),
     dict(type='ForEachFrame', transforms=[
         dict(type='LoadImageSafe'),
-        dict(type='LoadDAVISAnnotations'),
-        dict(type='Resize', scale=(1280, 736), keep_ratio=True)]),
+        # annotations loaded after Resize stay at the original size, where the first
+        # frame's objects are matched to the proposals (test_cfg.vos.match_resolution)
+        dict(type='Resize', scale=(1280, 736), keep_ratio=True),
+        dict(type='LoadDAVISAnnotations')]),
     dict(type='PackClipInputs'),
 ]
 model = dict(panoptic_head=dict(vocabulary=vocabulary,

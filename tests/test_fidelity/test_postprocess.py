@@ -9,13 +9,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from omgseg.models.inference import TubeMaskScore
+from omgseg.models.inference import TubeMaskScore, VideoPostprocessor
 from omgseg.models.postprocess import (
     instance_topk_all_classes,
     panoptic_frame,
     select_instances,
     select_panoptic,
 )
+from omgseg.models.tasks import ObjectSettings
 from tests.test_fidelity.original import assert_instances_match, load_fixture, original_panoptic_ids
 
 FX = load_fixture('postprocess')
@@ -90,3 +91,43 @@ def test_topk_argument_errors():
         instance_topk_all_classes(cls, 2, 0)
     with pytest.raises(ValueError, match=r'\(Q, K\+1\)'):
         instance_topk_all_classes(torch.zeros(3), 1)
+
+
+def default_postprocessor(cls: torch.Tensor, num_things: int, max_per_image: int
+                          ) -> VideoPostprocessor:
+    """The post-processor as the object-query handler builds it from default settings."""
+    o = ObjectSettings(max_per_image=max_per_image)
+    return VideoPostprocessor(cls_logits=cls, num_things=num_things, panoptic_on=False,
+                              semantic_on=False, instance_on=True,
+                              max_per_image=o.max_per_image, instance_topk=o.instance_topk,
+                              track_score=o.track_score)
+
+
+@pytest.mark.parametrize('case', CASES, ids=['case0', 'case1'])
+@pytest.mark.parametrize('num_things', ['fixture', 0])
+def test_default_settings_reproduce_the_original(case, num_things):
+    """ObjectSettings' defaults are the original's instance protocol, zero things included."""
+    things = case['num_things'] if num_things == 'fixture' else 0
+    exp = case['instance'] if num_things == 'fixture' else case['zero_things']['instance']
+    post = default_postprocessor(case['cls'], things, case['max_per_image'])
+    out = post.frame(case['masks'], lambda x: x)
+    res = post.instance_results()
+    assert_instances_match(res['scores'], res['labels'], out['instance_masks'], exp['scores'],
+                           exp['labels'], exp['masks'])
+
+
+@pytest.mark.parametrize('case', CASES, ids=['case0', 'case1'])
+def test_per_frame_segment_ids_are_the_original_numbering(case):
+    """objects.segment_ids='per_frame': a thing's id is the original's instance number, so the
+    original's encoding is label + id * offset with no reordering."""
+    post = VideoPostprocessor(cls_logits=case['cls'], num_things=case['num_things'],
+                              semantic_on=False, instance_on=False,
+                              object_mask_thr=case['object_mask_thr'],
+                              overlap_thr=case['iou_thr'],
+                              filter_low_score=case['filter_low_score'], segment_ids='per_frame')
+    ids, segments = post.frame(case['masks'], lambda x: x)['panoptic']
+    out = torch.full_like(ids, case['cls'].shape[-1] - 1)
+    for s in segments:
+        out[ids == s['id']] = s['category_id'] + (s['id'] * case['instance_offset']
+                                                  if s['isthing'] else 0)
+    assert torch.equal(out, case['panoptic'].to(out.dtype))

@@ -11,8 +11,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from omgseg.models.inference import MaskStore, TubeLinker, TubeMaskScore, plan_clips
+from omgseg.models.inference import (MaskStore, TubeLinker, TubeMaskScore, VideoPostprocessor,
+                                     plan_clips)
 from omgseg.models.postprocess import instance_topk_all_classes
+from omgseg.models.tasks import ObjectSettings
 from tests.test_fidelity.original import ATOL, assert_instances_match, load_fixture
 
 FX = load_fixture('video_instance')
@@ -76,3 +78,18 @@ def test_scorer_rejects_bad_input():
         scorer.add_frame(torch.zeros(3, 4, 4))
     with pytest.raises(RuntimeError, match='no frame'):
         scorer.scores()
+
+
+def test_default_settings_reproduce_the_original_tracks():
+    """The post-processor built from default ObjectSettings, fed frame by frame as the
+    object-query handler feeds it, gives the original's YouTube-VIS tracks."""
+    o = ObjectSettings(max_per_image=FX['max_per_image'])
+    post = VideoPostprocessor(cls_logits=FX['linked_cls'], num_things=FX['num_things'],
+                              panoptic_on=False, semantic_on=False,
+                              max_per_image=o.max_per_image, instance_topk=o.instance_topk,
+                              track_score=o.track_score)
+    masks = [post.frame(FX['linked_masks'][:, t], lambda x: x)['instance_masks']
+             for t in range(FX['linked_masks'].shape[1])]
+    res = post.instance_results()
+    assert_instances_match(res['scores'], res['labels'], torch.stack(masks, 1),
+                           FX['track_scores'], FX['track_labels'], FX['track_masks'])

@@ -24,9 +24,11 @@ coco_interactive_val = dict(
     pipeline=coco_interactive_test_pipeline)
 coco_interactive_evaluator = [dict(type='InteractiveIoUMetric')]
 
-# Training ("COCO-SAM", OMG-Seg's co-training view of COCO): up to 20 prompts per image at
-# random in-mask points; besides the original's +-3 px point boxes, real boxes and real points
-# (SamplePrompts mode 'mixed': 50 / 25 / 25 %). 720p co-training crops, as OMG-Seg.
+# Training ("COCO-SAM", OMG-Seg's co-training view of COCO), the original's recipe: 20 prompts
+# per image at random in-mask points, all +-3 px point boxes of the box kind, no prompt for a
+# mask under 32 px after the crop; the prompt encoder jitters them (PromptEncoder jitter=True,
+# its default). omgseg's mix of real boxes and real points as well:
+# SamplePrompts(mode='mixed', min_area=0) (50 / 25 / 25 %). 720p co-training crops.
 coco_interactive_train_pipeline = [
     dict(type='LoadImageSafe', skip_bad=True),
     dict(type='LoadPanopticAnnotationsPNG', all_segments=True),
@@ -35,7 +37,7 @@ coco_interactive_train_pipeline = [
          keep_ratio=True),
     dict(type='RandomCrop', crop_size=(1280, 736), crop_type='absolute', recompute_bbox=True,
          allow_negative_crop=True),
-    dict(type='SamplePrompts', max_prompts=20, mode='mixed'),
+    dict(type='SamplePrompts', max_prompts=20, mode='point_box', min_area=32),
     dict(type='PackClipInputs'),
 ]
 coco_interactive_train = dict(

@@ -86,8 +86,10 @@ toy_davis_test_pipeline = [
     dict(type='ClipSample', all_frames=True),
     dict(type='ForEachFrame', transforms=[
         dict(type='LoadImageSafe'),
-        dict(type='LoadDAVISAnnotations'),
-        dict(type='Resize', scale=toy_video_size, keep_ratio=True)]),
+        # annotations loaded after Resize stay at the original size, where the first
+        # frame's objects are matched to the proposals (test_cfg.vos.match_resolution)
+        dict(type='Resize', scale=toy_video_size, keep_ratio=True),
+        dict(type='LoadDAVISAnnotations')]),
     dict(type='PackClipInputs'),
 ]
 toy_davis_val = dict(

@@ -31,5 +31,10 @@ vipseg_val = dict(
     type='OMGVIPSegDataset', data_root=vipseg_data_root, ann_file='val.txt',
     data_prefix=dict(img='imgs/', seg='panomasks/'), vocabulary='vipseg', task='panoptic',
     test_mode=True, pipeline=vipseg_test_pipeline)
-# VPQ over windows 1, 2, 4, 6, 8 (VIPSeg) plus VPQ_omg (1, 2, 4, 6, the paper's), and VSS mIoU
+# VPQ over windows 1, 2, 4, 6, 8 (VIPSeg) plus VPQ_omg (1, 2, 4, 6, the paper's), and VSS mIoU.
+# Evaluation resolution: the official protocol (VIPSeg's eval_vpq_vspw.py) scores predictions
+# against the released 720p panomasks at their own size; so does VideoPanopticMetric (the model
+# predicts at 1280 x 736 keep-ratio and resizes its outputs back to each frame's original size;
+# the GT is read from disk unresized). The original resized the GT to the network size instead
+# (its ResizeOri), which differs for every video that is not 1280 x 720 (docs/protocol.md).
 vipseg_evaluator = [dict(type='VideoPanopticMetric', vss=True)]

@@ -4,7 +4,8 @@
 # (data/README.md). Both versions share the pipelines; `_youtube_vis(version)` makes a version's
 # train / val datasets and evaluator, exposed as youtube_vis_<version>_{train,val,evaluator}.
 # The valid split's ground truth is hidden: predictions are written as the CodaLab submission
-# zip; for local AP convert with --holdout N and evaluate that split.
+# zip; for local AP convert with --holdout N and evaluate that split
+# (youtube_vis_<version>_holdout{,_evaluator}; configs/omgseg/*youtube-vis-*-holdout.py).
 youtube_vis_image_size = (1280, 736)
 
 youtube_vis_train_pipeline = [
@@ -46,3 +47,21 @@ def _youtube_vis(version):
 
 youtube_vis_2019_train, youtube_vis_2019_val, youtube_vis_2019_evaluator = _youtube_vis('2019')
 youtube_vis_2021_train, youtube_vis_2021_val, youtube_vis_2021_evaluator = _youtube_vis('2021')
+
+
+def _youtube_vis_holdout(version):
+    """(dataset, evaluator) of the train videos the converter's ``--holdout N`` set aside:
+    their frames stay in train/JPEGImages, their ground truth (official format) is
+    annotations/youtube_vis_<version>_holdout_gt.json, so AP is computed locally."""
+    name = f'youtube_vis_{version}'
+    dataset = dict(type='OMGYouTubeVISDataset', data_root=f'data/{name}/', vocabulary=name,
+                   task='instance', ann_file=f'annotations/{name}_holdout.json',
+                   data_prefix=dict(img='train/JPEGImages/'), test_mode=True,
+                   pipeline=youtube_vis_test_pipeline)
+    evaluator = [dict(type='YouTubeVISAPMetric',
+                      ann_file=f'data/{name}/annotations/{name}_holdout_gt.json')]
+    return dataset, evaluator
+
+
+youtube_vis_2019_holdout, youtube_vis_2019_holdout_evaluator = _youtube_vis_holdout('2019')
+youtube_vis_2021_holdout, youtube_vis_2021_holdout_evaluator = _youtube_vis_holdout('2021')

@@ -51,7 +51,6 @@ model = dict(
                      num_points=12544),
         cls_weight=2.0, obj_weight=2.0, mask_weight=5.0, dice_weight=5.0,
         no_object_weight=0.1, num_points=12544, oversample_ratio=3.0,
-        importance_sample_ratio=0.75),
-    test_cfg=dict(objects=dict(panoptic_on=True, instance_on=True, semantic_on=True,
-                               object_mask_thr=0.0, overlap_thr=0.8, filter_low_score=True,
-                               max_per_image=100)))
+        importance_sample_ratio=0.75))
+# model.test_cfg: the defaults (omgseg/models/tasks/settings.py) are the original's protocol;
+# each evaluation config sets only the sections of its own tasks (ProtocolCheckHook).

@@ -13,6 +13,7 @@ from mmcv.transforms import BaseTransform
 from omgseg.registry import TRANSFORMS
 
 from .prompt_sampling import MODES as _MODES
+from .prompt_sampling import POINT_RULES as _POINT_RULES
 from .prompt_sampling import sam_eval_prompts, sam_training_prompts
 
 
@@ -28,20 +29,38 @@ class SamplePrompts(BaseTransform):
             ``'box'`` (the mask's box) or, in training, ``'mixed'`` (each prompt draws one of
             the three kinds, weighted by ``mixed_weights``).
         mixed_weights: probabilities of point_box / box / point prompts in ``'mixed'`` mode.
+        min_area: training only: instances with fewer mask pixels (after the crop) get no
+            prompt, as the original's ``FilterAnnotationsHB(by_mask=True)`` with its minimum
+            of 32; 0 prompts every non-empty instance. Evaluation prompts every instance.
         test_mode: one prompt per instance at its interior-most point (the evaluation
             protocol) instead of random points.
+        point_rule: evaluation only: how the interior-most point is found, ``'exact'``
+            (Euclidean distance transform) or ``'original'`` (the original's kornia cascaded
+            approximation: its prompts exactly, but tens of seconds per large mask on a CPU);
+            see :func:`sam_eval_prompts`.
         seed: fixed seed of the random points (None: a fresh draw every call).
+
+    The defaults are the original's COCO-SAM training recipe (point boxes only, masks of at
+    least 32 px); ``mode='mixed'`` and ``min_area=0`` give omgseg's mix of prompt kinds.
     """
 
     def __init__(self, *, max_prompts: int = 20, mode: str = 'point_box',
                  mixed_weights: tuple[float, float, float] = (0.5, 0.25, 0.25),
-                 test_mode: bool = False, seed: int | None = None) -> None:
+                 min_area: int = 32, test_mode: bool = False, point_rule: str = 'exact',
+                 seed: int | None = None) -> None:
         if mode not in _MODES + ('mixed',) or (test_mode and mode == 'mixed'):
             raise ValueError(f"SamplePrompts mode must be one of {_MODES} (or 'mixed' in "
                              f'training), got {mode!r}.')
         if len(mixed_weights) != 3 or min(mixed_weights) < 0 or sum(mixed_weights) <= 0:
             raise ValueError(f'SamplePrompts mixed_weights must be 3 non-negative numbers, got '
                              f'{mixed_weights}.')
+        if min_area < 0:
+            raise ValueError(f'SamplePrompts min_area must be >= 0, got {min_area}.')
+        if point_rule not in _POINT_RULES:
+            raise ValueError(f'SamplePrompts point_rule must be one of {sorted(_POINT_RULES)}, '
+                             f'got {point_rule!r}.')
+        self.point_rule = point_rule
+        self.min_area = min_area
         self.mixed_weights = torch.tensor(mixed_weights, dtype=torch.float)
         self.max_prompts = max_prompts
         self.mode = mode
@@ -55,13 +74,15 @@ class SamplePrompts(BaseTransform):
         masks = results['gt_masks'].masks.astype(bool)
         ignore = np.asarray(results.get('gt_ignore_flags', np.zeros(len(masks), bool)))
         ids = np.asarray(results.get('gt_instances_ids', np.arange(len(masks))))
-        keep = ~ignore & (masks.reshape(len(masks), -1).any(1) if len(masks) else ignore)
+        area = masks.reshape(len(masks), -1).sum(1)
+        keep = ~ignore & (area >= (1 if self.test_mode else max(self.min_area, 1)))
         masks, ids = masks[keep], ids[keep]
         if len(masks) == 0:
             boxes, kinds, targets = (np.zeros((0, 4), np.float32), np.zeros(0, np.int64),
                                      np.zeros(0, np.int64))
         elif self.test_mode:
-            b, k = sam_eval_prompts(torch.from_numpy(masks), mode=self.mode)
+            b, k = sam_eval_prompts(torch.from_numpy(masks), mode=self.mode,
+                                    point_rule=self.point_rule)
             boxes, kinds, targets = b.numpy(), k.numpy(), np.arange(len(masks))
         else:
             gen = None

@@ -109,7 +109,14 @@ class ClipDataPreprocessor(BaseDataPreprocessor):
     def _pad_gt(self, frame, hp: int, wp: int) -> None:
         if 'gt_instances' in frame and 'masks' in frame.gt_instances:
             masks = frame.gt_instances.masks
-            if hasattr(masks, 'pad'):
+            size = (masks.height, masks.width) if hasattr(masks, 'pad') else masks.shape[-2:]
+            if 'img_shape' in frame and tuple(size) != tuple(frame.img_shape[:2]):
+                # annotations loaded after Resize stay at the original size (the original's
+                # DAVIS protocol matches first-frame objects there); they are not padded
+                if hasattr(masks, 'to_tensor'):
+                    frame.gt_instances.masks = masks.to_tensor(dtype=torch.bool,
+                                                               device=self.device)
+            elif hasattr(masks, 'pad'):
                 frame.gt_instances.masks = masks.pad((hp, wp), pad_val=0).to_tensor(
                     dtype=torch.bool, device=self.device)
             else:

@@ -43,15 +43,19 @@ class TubeLinker:
         self._prev_query: torch.Tensor | None = None
         self._cls_sum: torch.Tensor | None = None
         self._obj_sum: torch.Tensor | None = None
+        self._evidence: list[torch.Tensor] | None = None
         self.num_clips = 0
 
     def add_clip(self, *, cls: torch.Tensor, obj: torch.Tensor, query: torch.Tensor,
-                 mask: torch.Tensor) -> torch.Tensor:
+                 mask: torch.Tensor,
+                 evidence: tuple[torch.Tensor, ...] | None = None) -> torch.Tensor:
         """Add one clip's last-layer outputs.
 
         Args:
             cls: (Q, K+1) logits; obj: (Q,) logits; query: (Q, C) decoder embeddings (before
                 the output norm); mask: (Q, t, h, w) logits.
+            evidence: optional per-query tensors (Q, ...) summed over the video with the same
+                linking (the per-video open-vocabulary fusion's CLIP feature sums and areas).
 
         Returns:
             (Q,) the permutation applied to this clip (identity for the first clip).
@@ -65,8 +69,16 @@ class TubeLinker:
         self._cls_sum = cls if self._cls_sum is None else self._cls_sum + cls
         self._obj_sum = obj if self._obj_sum is None else self._obj_sum + obj
         self.store.append(mask[perm])
+        if evidence is not None:
+            linked = [e[perm] for e in evidence]
+            self._evidence = linked if self._evidence is None else [
+                a + b for a, b in zip(self._evidence, linked)]
         self.num_clips += 1
         return perm
+
+    def video_evidence(self) -> tuple[torch.Tensor, ...] | None:
+        """The clips' ``evidence`` summed per linked query, or ``None`` if none was given."""
+        return None if self._evidence is None else tuple(self._evidence)
 
     def video_logits(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(Q, K+1) class and (Q,) objectness logits averaged over the linked clips."""

@@ -12,8 +12,13 @@ import numpy as np
 import pycocotools.mask as mask_util
 import torch
 
-from omgseg.models.postprocess import (panoptic_frame, select_instances, select_panoptic,
-                                       semantic_scores)
+from omgseg.models.postprocess import (instance_topk_all_classes, panoptic_frame,
+                                       select_instances, select_panoptic, semantic_scores)
+
+from .instance_score import TubeMaskScore
+
+# objects.instance_topk -> the selection rule
+_INSTANCE_TOPK = {'all_classes': instance_topk_all_classes, 'things': select_instances}
 
 
 def encode_rles(masks: torch.Tensor) -> list[dict | None]:
@@ -29,6 +34,25 @@ def encode_rles(masks: torch.Tensor) -> list[dict | None]:
     return out
 
 
+def renumber_things(ids: torch.Tensor, segments: list[dict]
+                    ) -> tuple[torch.Tensor, list[dict]]:
+    """Number one frame's thing segments 1, 2, ... in query order (the original's ids).
+
+    Args:
+        ids: (H, W) int32 segment ids of :func:`panoptic_frame` (things: query + 1);
+        segments: their ``segments_info``.
+
+    Returns:
+        the renumbered map and ``segments_info``; stuff ids (above every query) are kept.
+    """
+    things = sorted((s for s in segments if s['isthing']), key=lambda s: s['query'])
+    new_ids = {s['id']: n + 1 for n, s in enumerate(things)}
+    out = ids.clone()
+    for old, new in new_ids.items():
+        out[ids == old] = new
+    return out, [dict(s, id=new_ids.get(s['id'], s['id'])) for s in segments]
+
+
 class VideoPostprocessor:
     """Post-process the frames of one video with shared (clip-averaged) class logits.
 
@@ -40,6 +64,14 @@ class VideoPostprocessor:
         max_per_image: instance results per video.
         instance_masks: ``'bitmap'`` (bool tensors per frame) or ``'rle'`` (COCO RLEs per
             frame, compact for long videos).
+        instance_topk: ``'all_classes'`` (the original) or ``'things'``, see
+            :class:`omgseg.models.tasks.ObjectSettings`.
+        track_score: ``'frame_mean'`` (the original) or ``'area_weighted'``, see
+            :class:`TubeMaskScore`.
+        segment_ids: ``'query'`` (a thing's id is its query + 1 in every frame, so one object
+            keeps one id through the video) or ``'per_frame'`` (the original: each frame
+            numbers its things 1, 2, ... in query order, so an id changes when an earlier
+            query's segment appears or vanishes).
     """
 
     def __init__(self, *, cls_logits: torch.Tensor, num_things: int,
@@ -47,10 +79,18 @@ class VideoPostprocessor:
                  semantic_on: bool = True, instance_on: bool = True,
                  object_mask_thr: float = 0.0, overlap_thr: float = 0.8,
                  filter_low_score: bool = True, max_per_image: int = 100,
-                 instance_masks: str = 'bitmap') -> None:
+                 instance_masks: str = 'bitmap', instance_topk: str = 'all_classes',
+                 track_score: str = 'frame_mean', segment_ids: str = 'query') -> None:
         if instance_masks not in ('bitmap', 'rle'):
             raise ValueError(f"test_cfg.objects.instance_masks must be 'bitmap' or 'rle', got "
                              f'{instance_masks!r}.')
+        if instance_topk not in _INSTANCE_TOPK:
+            raise ValueError(f'test_cfg.objects.instance_topk must be one of '
+                             f'{sorted(_INSTANCE_TOPK)}, got {instance_topk!r}.')
+        if segment_ids not in ('query', 'per_frame'):
+            raise ValueError(f"test_cfg.objects.segment_ids must be 'query' or 'per_frame', got "
+                             f'{segment_ids!r}.')
+        self.segment_ids = segment_ids
         self.cls = cls_logits
         self.num_things = num_things
         self.num_queries = cls_logits.shape[0]
@@ -58,8 +98,8 @@ class VideoPostprocessor:
         self.instance_masks = instance_masks
         self.overlap_thr, self.filter_low_score = overlap_thr, filter_low_score
         self.pan = select_panoptic(cls_logits, object_mask_thr) if panoptic_on else None
-        self.inst = (select_instances(cls_logits, num_things, max_per_image)
-                     if instance_on else None)
+        self.inst = (self._select_instances(cls_logits, num_things, max_per_image,
+                                            instance_topk) if instance_on else None)
         needed = [s['queries'] for s in (self.pan, self.inst) if s is not None]
         needed = torch.cat(needed) if needed else cls_logits.new_zeros(0, dtype=torch.long)
         # upsample each needed query once per frame, whichever outputs use it
@@ -67,8 +107,17 @@ class VideoPostprocessor:
         n_pan = len(self.pan['queries']) if self.pan is not None else 0
         self.pan_rows, self.inst_rows = inverse[:n_pan], inverse[n_pan:]
         if self.inst is not None:
-            self._prob_sum = torch.zeros(len(self.inst['scores']), device=cls_logits.device)
-            self._area = torch.zeros_like(self._prob_sum)
+            self._mask_score = TubeMaskScore(num_instances=len(self.inst['scores']),
+                                             rule=track_score, device=cls_logits.device)
+
+    @staticmethod
+    def _select_instances(cls_logits: torch.Tensor, num_things: int, max_per_image: int,
+                          rule: str) -> dict[str, torch.Tensor]:
+        if num_things == 0:
+            # no thing class: no instance (the original returns an empty result)
+            empty = cls_logits.new_zeros(0, dtype=torch.long)
+            return dict(scores=cls_logits.new_zeros(0), labels=empty, queries=empty.clone())
+        return _INSTANCE_TOPK[rule](cls_logits, num_things, max_per_image)
 
     def frame(self, low: torch.Tensor, resize: Callable[[torch.Tensor], torch.Tensor]) -> dict:
         """Outputs of one frame.
@@ -82,22 +131,24 @@ class VideoPostprocessor:
             and ``instance_masks`` ((N, H, W) bool, or N RLEs), each present when enabled.
         """
         out: dict = {}
-        logits = resize(low[self.queries].float()) if len(self.queries) else None
+        # an empty selection still resizes one query, for the output size
+        logits = resize(low[self.queries].float()) if len(self.queries) else \
+            resize(low[:1].float())[:0]
         if self.pan is not None:
-            if logits is None:
-                h, w = resize(low[:1].float()).shape[-2:]
-                out['panoptic'] = (torch.zeros((h, w), dtype=torch.int32, device=low.device),
-                                   [])
+            if len(logits) == 0:
+                out['panoptic'] = (torch.zeros(logits.shape[-2:], dtype=torch.int32,
+                                               device=low.device), [])
             else:
                 out['panoptic'] = panoptic_frame(
                     logits[self.pan_rows].sigmoid(), self.pan, self.num_things,
                     self.num_queries, overlap_thr=self.overlap_thr,
                     filter_low_score=self.filter_low_score)
+                if self.segment_ids == 'per_frame':
+                    out['panoptic'] = renumber_things(*out['panoptic'])
         if self.inst is not None:
             masks = logits[self.inst_rows]
             binary = masks > 0
-            self._prob_sum += (masks.sigmoid() * binary).flatten(1).sum(1)
-            self._area += binary.flatten(1).sum(1)
+            self._mask_score.add_frame(masks)
             out['instance_masks'] = (encode_rles(binary) if self.instance_masks == 'rle'
                                      else binary)
         if self.semantic_on:
@@ -107,8 +158,8 @@ class VideoPostprocessor:
         return out
 
     def instance_results(self) -> dict[str, torch.Tensor]:
-        """Video-level instance ``scores`` (class probability x mean mask probability inside
-        the binary tube), ``labels`` and ``queries`` (N,); call after the last frame."""
-        mask_score = self._prob_sum / self._area.clamp(min=1)
+        """Video-level instance ``scores`` (class probability x the tube's mask score, see
+        ``track_score``), ``labels`` and ``queries`` (N,); call after the last frame."""
+        mask_score = self._mask_score.scores()
         return dict(scores=self.inst['scores'] * mask_score, labels=self.inst['labels'],
                     queries=self.inst['queries'])

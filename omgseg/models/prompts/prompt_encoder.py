@@ -31,13 +31,14 @@ class PromptEncoder(nn.Module):
     Args:
         feat_channels: C, the decoder width.
         num_mask_tokens: rows of ``mask_tokens`` (the original has 1; only row 0 is used).
-        jitter: add the original's tiny training noise to the boxes in training mode.
+        jitter: add the original's tiny training noise to the boxes in training mode (the
+            original always does; ``False`` trains on the exact boxes).
         noise_scale: jitter amplitude; the noise is uniform in +-(w/2, h/2, w, h) of the
             cxcywh box times ``noise_scale * 0.01`` (the original's 0.4 and 0.01).
     """
 
     def __init__(self, *, feat_channels: int = 256, num_mask_tokens: int = 1,
-                 jitter: bool = False, noise_scale: float = 0.4) -> None:
+                 jitter: bool = True, noise_scale: float = 0.4) -> None:
         super().__init__()
         if feat_channels % 2:
             raise ValueError(f'PromptEncoder: feat_channels must be even (C/2 sine features '

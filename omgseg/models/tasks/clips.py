@@ -43,14 +43,27 @@ def clip_outputs(ctx: TaskContext, clip: torch.Tensor) -> dict[str, torch.Tensor
 
     Returns:
         ``cls`` (B, Q, K+1) scored by ``ctx.scorer``, ``obj`` (B, Q), ``query`` (B, Q, C),
-        ``mask`` (B, Q, t, h, w) and ``pad_shape`` (Hp, Wp).
+        ``mask`` (B, Q, t, h, w) and ``pad_shape`` (Hp, Wp); with per-video open-vocabulary
+        fusion, ``cls`` are the decoder's logits and ``evidence`` the clip's CLIP feature
+        sums (B, Q, C) and areas (B, Q) (:meth:`ClassScorer.clip_evidence`).
     """
     feats = ctx.features(clip)
     last = ctx.head(feats, clip.shape[1])[-1]
     out = {k: last[k] for k in ('cls', 'obj', 'query', 'mask')}
-    out['cls'] = ctx.scorer(out['cls'], out['mask'], feats[-1])
+    if ctx.scorer.fusion == 'per_video':
+        out['evidence'] = ctx.scorer.clip_evidence(out['mask'], feats[-1])
+    else:
+        out['cls'] = ctx.scorer(out['cls'], out['mask'], feats[-1])
     out['pad_shape'] = tuple(clip.shape[-2:])
     return out
+
+
+def video_class_logits(ctx: TaskContext, linker: TubeLinker) -> torch.Tensor:
+    """(Q, K+1) video-level class logits: the clip average, fused once per video when the
+    clips carried per-video open-vocabulary evidence."""
+    cls, _ = linker.video_logits()
+    evidence = linker.video_evidence()
+    return cls if evidence is None else ctx.scorer.fuse_video(cls, *evidence)
 
 
 def new_linker(clips: ClipSettings) -> TubeLinker:
@@ -60,8 +73,9 @@ def new_linker(clips: ClipSettings) -> TubeLinker:
 def _add_clip(linkers: list[TubeLinker], out: dict) -> tuple[int, int]:
     """Link clip ``b`` of ``out`` into ``linkers[b]``; returns the clip's padded size."""
     for b, linker in enumerate(linkers):
+        evidence = (tuple(e[b] for e in out['evidence']) if 'evidence' in out else None)
         linker.add_clip(cls=out['cls'][b], obj=out['obj'][b], query=out['query'][b],
-                        mask=out['mask'][b])
+                        mask=out['mask'][b], evidence=evidence)
     return out['pad_shape']
 
 
@@ -103,4 +117,5 @@ def link_stream(ctx: TaskContext, clips: ClipSettings, frames: Iterable[torch.Te
     return linker, pad
 
 
-__all__ = ['output_resizer', 'clip_outputs', 'new_linker', 'link_batch', 'link_stream']
+__all__ = ['output_resizer', 'clip_outputs', 'video_class_logits', 'new_linker', 'link_batch',
+           'link_stream']

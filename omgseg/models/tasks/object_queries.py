@@ -17,7 +17,7 @@ from omgseg.models.inference import TubeLinker, VideoPostprocessor
 from omgseg.models.task_modules import clip_targets
 from omgseg.structures import TASK_INSTANCE, TASK_PANOPTIC, TASK_SEMANTIC
 
-from .clips import link_batch, link_stream, output_resizer
+from .clips import link_batch, link_stream, output_resizer, video_class_logits
 from .context import TaskContext
 from .settings import ClipSettings, ObjectSettings
 
@@ -58,14 +58,15 @@ class ObjectQueryTask:
 
     # -- inference -------------------------------------------------------------------------
     def _post(self, ctx: TaskContext, linker: TubeLinker) -> VideoPostprocessor:
-        cls, _ = linker.video_logits()
+        cls = video_class_logits(ctx, linker)
         o = self.objects
         return VideoPostprocessor(
             cls_logits=cls, num_things=ctx.num_things, panoptic_on=o.panoptic_on,
             semantic_on=o.semantic_on, instance_on=o.instance_on,
             object_mask_thr=o.object_mask_thr, overlap_thr=o.overlap_thr,
             filter_low_score=o.filter_low_score, max_per_image=o.max_per_image,
-            instance_masks=o.instance_masks)
+            instance_masks=o.instance_masks, instance_topk=o.instance_topk,
+            track_score=o.track_score, segment_ids=o.segment_ids)
 
     def frames_out(self, ctx: TaskContext, linker: TubeLinker, resizers: list[Callable]
                     ) -> Iterator[tuple[int, dict]]:

@@ -7,7 +7,12 @@
         clips=dict(clip_size=5, clip_size_small=3, small_clip_thr=15, ...),  # videos in clips
         vos=dict(num_proposals=25),                                         # video objects
         interactive=dict(mask_thr=0.0),                                     # prompts
-        open_vocab=None or dict(train_vocabulary=..., alpha=0.4, beta=0.8))  # class scoring
+        open_vocab=None or dict(train_vocabulary=..., alpha=0.4, beta=0.8,  # class scoring
+                                seen_against='train_vocabulary', fusion='per_clip'))
+
+Defaults follow the original OMG-Seg's inference protocol except where omgseg deliberately
+differs (``open_vocab.seen_against``, ``open_vocab.fusion``); every difference has one switch
+here (docs/protocol.md lists them).
 
 An unknown section or key is a ``KeyError`` naming ``test_cfg.<section>.<key>``; a key of the
 old flat layout (``test_cfg.clip_size``) names the section it moved to.
@@ -19,7 +24,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from omgseg.models.inference.instance_score import MASK_SCORE_RULES
 from omgseg.vocab import vocabulary_from
+
+INSTANCE_TOPK_RULES = ('all_classes', 'things')
+SEGMENT_IDS = ('query', 'per_frame')
+VOS_MATCH_RESOLUTIONS = ('original', 'network')
+SEEN_AGAINST = ('train_vocabulary', 'train_and_test_vocabulary')
+FUSION_MODES = ('per_clip', 'per_video', 'off')
+
+
+def _choice(section: str, key: str, value: Any, allowed: tuple[str, ...]) -> None:
+    """Raise a ValueError naming ``test_cfg.<section>.<key>`` unless ``value`` is allowed."""
+    if value not in allowed:
+        raise ValueError(f'test_cfg.{section}.{key} must be one of '
+                         f"{', '.join(repr(a) for a in allowed)}; got {value!r}.")
+
 
 
 @dataclass(frozen=True)
@@ -34,6 +54,17 @@ class ObjectSettings:
         filter_low_score: drop panoptic queries below ``object_mask_thr``.
         max_per_image: instance results per image (per video for clips).
         instance_masks: ``'bitmap'`` (bool tensors per frame) or ``'rle'`` (COCO RLEs).
+        instance_topk: ``'all_classes'`` (the original, as Mask2Former: the top
+            ``max_per_image`` (query, class) pairs over every class, then the thing pairs among
+            them, so usually fewer results) or ``'things'`` (the top pairs over thing classes
+            only, always ``max_per_image`` results).
+        track_score: mask score of a video instance: ``'frame_mean'`` (the original: the mean
+            over frames of each frame's mean mask probability, an empty frame scoring 0) or
+            ``'area_weighted'`` (one mean over every mask pixel of the tube, empty frames
+            ignored); see :class:`omgseg.models.inference.TubeMaskScore`.
+        segment_ids: video panoptic thing ids: ``'query'`` (omgseg: query + 1, stable through
+            the video) or ``'per_frame'`` (the original: 1, 2, ... in query order within each
+            frame, so an object's id can change from frame to frame).
     """
     panoptic_on: bool = True
     instance_on: bool = True
@@ -43,11 +74,15 @@ class ObjectSettings:
     filter_low_score: bool = True
     max_per_image: int = 100
     instance_masks: str = 'bitmap'
+    instance_topk: str = 'all_classes'
+    track_score: str = 'frame_mean'
+    segment_ids: str = 'query'
 
     def __post_init__(self) -> None:
-        if self.instance_masks not in ('bitmap', 'rle'):
-            raise ValueError(f"test_cfg.objects.instance_masks must be 'bitmap' or 'rle', got "
-                             f'{self.instance_masks!r}.')
+        _choice('objects', 'instance_masks', self.instance_masks, ('bitmap', 'rle'))
+        _choice('objects', 'instance_topk', self.instance_topk, INSTANCE_TOPK_RULES)
+        _choice('objects', 'track_score', self.track_score, MASK_SCORE_RULES)
+        _choice('objects', 'segment_ids', self.segment_ids, SEGMENT_IDS)
         if self.max_per_image < 1:
             raise ValueError(f'test_cfg.objects.max_per_image must be >= 1, got '
                              f'{self.max_per_image}.')
@@ -90,13 +125,20 @@ class VOSSettings:
 
     Args:
         num_proposals: most object-like tubes matched to the first-frame objects.
+        match_resolution: where proposals are matched to the first-frame objects:
+            ``'original'`` (the original: the proposals are upsampled to the image's original
+            size and compared with the annotation as loaded) or ``'network'`` (the annotation
+            is resized with the image to the network's input size; proposals are compared
+            there, and the matched object ids are painted at the original size).
     """
     num_proposals: int = 25
+    match_resolution: str = 'original'
 
     def __post_init__(self) -> None:
         if self.num_proposals < 1:
             raise ValueError(f'test_cfg.vos.num_proposals must be >= 1, got '
                              f'{self.num_proposals}.')
+        _choice('vos', 'match_resolution', self.match_resolution, VOS_MATCH_RESOLUTIONS)
 
 
 @dataclass(frozen=True)
@@ -117,13 +159,28 @@ class OpenVocabSettings:
     Args:
         train_classes: class names of the training vocabulary (decides seen / unseen).
         alpha / beta: geometric-ensemble weights of the CLIP score for seen / unseen classes.
+        seen_against: ``'train_vocabulary'`` (a test class is seen when it shares a synonym
+            with a training class) or ``'train_and_test_vocabulary'`` (the original's ADE20K
+            evaluation: it compared against a joint list that contained the test dataset
+            itself, so every test class counts as seen).
+        fusion: ``'per_clip'`` (fuse each clip, then average the fused logits over clips;
+            streams videos of any length), ``'per_video'`` (the original: average the
+            decoder's logits over clips and pool the CLIP features over the whole video, then
+            fuse once) or ``'off'`` (the decoder's logits alone: the original's YouTube-VIS
+            2021 evaluation).
     """
     train_classes: tuple[str, ...]
     alpha: float = 0.4
     beta: float = 0.8
+    seen_against: str = 'train_vocabulary'
+    fusion: str = 'per_clip'
+
+    def __post_init__(self) -> None:
+        _choice('open_vocab', 'seen_against', self.seen_against, SEEN_AGAINST)
+        _choice('open_vocab', 'fusion', self.fusion, FUSION_MODES)
 
 
-OPEN_VOCAB_KEYS = ('train_vocabulary', 'alpha', 'beta')
+OPEN_VOCAB_KEYS = ('train_vocabulary', 'alpha', 'beta', 'seen_against', 'fusion')
 
 
 def parse_open_vocab_cfg(cfg: Mapping | None) -> OpenVocabSettings | None:
@@ -164,7 +221,9 @@ def parse_open_vocab_cfg(cfg: Mapping | None) -> OpenVocabSettings | None:
     except (KeyError, ValueError, TypeError) as err:
         message = err.args[0] if err.args else repr(err)
         raise type(err)(f'test_cfg.open_vocab.train_vocabulary: {message}') from None
-    return OpenVocabSettings(train_classes=tuple(str(n) for n in vocab['classes']), **weights)
+    return OpenVocabSettings(train_classes=tuple(str(n) for n in vocab['classes']), **weights,
+                             seen_against=cfg.get('seen_against', 'train_vocabulary'),
+                             fusion=cfg.get('fusion', 'per_clip'))
 
 
 _SECTIONS = {'objects': ObjectSettings, 'clips': ClipSettings, 'vos': VOSSettings,
@@ -223,5 +282,6 @@ class InferenceSettings:
         return InferenceSettings(**changes, open_vocab=open_vocab)
 
 
-__all__ = ['ObjectSettings', 'ClipSettings', 'VOSSettings', 'InteractiveSettings',
+__all__ = ['INSTANCE_TOPK_RULES', 'VOS_MATCH_RESOLUTIONS', 'SEEN_AGAINST', 'FUSION_MODES',
+           'ObjectSettings', 'ClipSettings', 'VOSSettings', 'InteractiveSettings',
            'OpenVocabSettings', 'InferenceSettings', 'parse_open_vocab_cfg']

@@ -21,15 +21,18 @@ from .context import TaskContext
 from .settings import ClipSettings, VOSSettings
 
 
-def first_frame_objects(frame, rescale: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    """The first frame's ground-truth objects at output resolution.
+def first_frame_objects(frame) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first frame's ground-truth objects as loaded.
 
     Args:
-        frame: the first ``DetDataSample`` of a clip, with ``gt_instances`` (``masks`` padded
-            by the data preprocessor, ``instances_ids``).
+        frame: the first ``DetDataSample`` of a clip, with ``gt_instances`` (``masks``,
+            ``instances_ids``). Masks loaded after ``Resize`` are at the original size
+            (the original's DAVIS pipeline); masks resized with the image are at the network
+            size (padded by the data preprocessor).
 
     Returns:
-        masks (N, H, W) bool and object ids (N,) long; N = 0 gives an empty result.
+        masks (N, h, w) bool at the original size or cropped to the network size
+        ``img_shape``, and object ids (N,) long; N = 0 gives an empty result.
     """
     if 'gt_instances' not in frame or 'instances_ids' not in frame.gt_instances:
         raise ValueError('a vos sample needs the first frame\'s objects as gt_instances with '
@@ -39,18 +42,27 @@ def first_frame_objects(frame, rescale: bool) -> tuple[torch.Tensor, torch.Tenso
     if hasattr(masks, 'to_tensor'):
         masks = masks.to_tensor(dtype=torch.bool, device=inst.instances_ids.device)
     img_h, img_w = frame.metainfo['img_shape'][:2]
-    masks = masks.bool()[:, :img_h, :img_w].float()
-    if rescale and len(masks):
-        masks = F.interpolate(masks[None], size=tuple(frame.metainfo['ori_shape'][:2]),
-                              mode='nearest')[0]
-    return masks > 0.5, inst.instances_ids.long()
+    ori = tuple(frame.metainfo['ori_shape'][:2])
+    at_original = tuple(masks.shape[-2:]) == ori and ori != (img_h, img_w)
+    if not at_original:
+        masks = masks[:, :img_h, :img_w]
+    return masks.bool(), inst.instances_ids.long()
+
+
+def resize_objects(masks: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """(N, h, w) bool -> (N, H, W) bool by nearest-neighbour resizing (a no-op at size)."""
+    if len(masks) == 0:
+        return masks.new_zeros((0, *size))
+    if tuple(masks.shape[-2:]) == tuple(size):
+        return masks
+    return F.interpolate(masks[None].float(), size=size, mode='nearest')[0] > 0.5
 
 
 class VOSTask:
     """Handler of samples whose task is ``vos`` (inference only).
 
     Args:
-        vos: proposal count.
+        vos: proposal count and matching resolution.
         clips: how videos are cut into clips.
     """
 
@@ -65,17 +77,23 @@ class VOSTask:
                          'and interactive training; give training samples another task.')
 
     def _frames_out(self, linker: TubeLinker, resizers: list[Callable],
-                    objects: torch.Tensor, object_ids: torch.Tensor
+                    objects: torch.Tensor, object_ids: torch.Tensor,
+                    match_resizer: Callable | None = None
                     ) -> Iterator[tuple[int, torch.Tensor]]:
-        """Yield ``(frame index, (H, W) object-id map)``: the top proposals are matched to the
-        first-frame ``objects`` (N, H, W) bool at output resolution, then followed."""
+        """Yield ``(frame index, (H, W) object-id map)`` at the ``resizers``' output size.
+
+        The top proposals of the first frame are matched to ``objects`` (N, h, w) bool, given
+        at the size ``match_resizer`` makes (``resizers[0]``'s when ``None``), then followed.
+        """
         _, obj = linker.video_logits()
         props = select_proposals(obj, self.vos.num_proposals)
         assignment = None
         for t, low in linker.store.frames(obj.device):
             masks = resizers[t](low[props].float()) > 0
             if assignment is None:
-                assignment = match_objects(masks, objects.to(masks.device))
+                first = masks if match_resizer is None else \
+                    match_resizer(low[props].float()) > 0
+                assignment = match_objects(first, objects.to(masks.device))
             yield t, paint_objects(masks, assignment, object_ids)
 
     def predict(self, ctx: TaskContext, inputs: torch.Tensor, data_samples: list,
@@ -91,8 +109,17 @@ class VOSTask:
         for linker, sample in zip(linkers, data_samples):
             frames = list(sample.video_data_samples)
             resizers = [output_resizer(f.metainfo, pad, rescale) for f in frames]
-            objects, ids = first_frame_objects(frames[0], rescale)
-            for t, seg in self._frames_out(linker, resizers, objects, ids):
+            objects, ids = first_frame_objects(frames[0])
+            meta = frames[0].metainfo
+            if self.vos.match_resolution == 'original':
+                # proposals upsampled to the original size meet the objects there
+                match = output_resizer(meta, pad, rescale=True)
+                size = tuple(meta['ori_shape'][:2])
+            else:
+                match = output_resizer(meta, pad, rescale=False)
+                size = tuple(meta['img_shape'][:2])
+            objects = resize_objects(objects, size)
+            for t, seg in self._frames_out(linker, resizers, objects, ids, match):
                 frames[t].pred_vos_seg = PixelData(sem_seg=seg[None])
         return data_samples
 
@@ -119,4 +146,4 @@ class VOSTask:
             sink(t, seg)
 
 
-__all__ = ['VOSTask', 'first_frame_objects']
+__all__ = ['VOSTask', 'first_frame_objects', 'resize_objects']

@@ -117,6 +117,26 @@ def test_sample_prompts_transform_targets_each_instance():
         assert masks[[7, 9, 4].index(iid)][int(cy), int(cx)] == 1 or (box[2] - box[0]) > 6
     with pytest.raises(ValueError, match='mode'):
         TRANSFORMS.build(dict(type='SamplePrompts', mode='scribble'))
+    with pytest.raises(ValueError, match='min_area'):
+        TRANSFORMS.build(dict(type='SamplePrompts', min_area=-1))
+
+
+def test_sample_prompts_defaults_are_the_original_recipe():
+    """Point boxes only, of the box kind; masks under 32 px get no training prompt (they
+    are still prompted at evaluation); min_area=0 keeps them."""
+    masks = np.zeros((2, 20, 30), np.uint8)
+    masks[0, 2:8, 3:12] = 1                   # 54 px
+    masks[1, 10:14, 15:22] = 1                # 28 px
+    results = dict(gt_masks=BitmapMasks(masks, 20, 30), gt_instances_ids=np.array([7, 9]))
+    train = TRANSFORMS.build(dict(type='SamplePrompts', seed=0))(dict(results))
+    assert set(train['prompt_instances_ids'].tolist()) == {7}
+    assert (train['prompt_kinds'] == 0).all()
+    sizes = train['prompt_boxes'][:, 2:] - train['prompt_boxes'][:, :2]
+    assert np.allclose(sizes, 6)                                      # +-3 px point boxes
+    every = TRANSFORMS.build(dict(type='SamplePrompts', seed=0, min_area=0))(dict(results))
+    assert set(every['prompt_instances_ids'].tolist()) == {7, 9}
+    test = TRANSFORMS.build(dict(type='SamplePrompts', test_mode=True))(dict(results))
+    assert test['prompt_instances_ids'].tolist() == [7, 9]
 
 
 def test_unmasked_first_layer_changes_prompts_only(prompt_model):
@@ -148,3 +168,27 @@ def test_unmasked_first_layer_changes_prompts_only(prompt_model):
     assert torch.equal(outs[True][0][0]['mask'], outs[False][0][0]['mask'])   # same d0
     assert not torch.allclose(outs[True][0][1]['query'], outs[False][0][1]['query'])
     assert torch.equal(outs[True][1][-1]['mask'], outs[False][1][-1]['mask'])
+
+
+def test_sample_prompts_point_rule_switch():
+    """An L-shaped mask whose Euclidean and cascaded-approximation interior points differ:
+    the transform passes its point_rule through to the evaluation prompts."""
+    from omgseg.datasets.transforms.prompt_sampling import sam_eval_prompts
+    g = np.random.default_rng(3)
+    for _ in range(50):
+        masks = np.zeros((1, 24, 32), np.uint8)
+        y, x = g.integers(0, 12, 2)
+        masks[0, y:y + g.integers(6, 12), x:x + g.integers(8, 20)] = 1
+        masks[0, y:y + g.integers(8, 12), x:x + g.integers(3, 6)] = 1
+        exact, _ = sam_eval_prompts(torch.from_numpy(masks), point_rule='exact')
+        original, _ = sam_eval_prompts(torch.from_numpy(masks), point_rule='original')
+        if not torch.equal(exact, original):
+            break
+    assert not torch.equal(exact, original)
+    results = dict(gt_masks=BitmapMasks(masks, 24, 32), gt_instances_ids=np.array([5]))
+    for rule, expected in (('exact', exact), ('original', original)):
+        out = TRANSFORMS.build(dict(type='SamplePrompts', test_mode=True,
+                                    point_rule=rule))(dict(results))
+        np.testing.assert_array_equal(out['prompt_boxes'], expected.numpy())
+    with pytest.raises(ValueError, match='point_rule'):
+        TRANSFORMS.build(dict(type='SamplePrompts', point_rule='kornia'))

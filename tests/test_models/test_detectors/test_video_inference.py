@@ -185,7 +185,9 @@ def test_rle_instances_for_videos(video_model):
     torch.manual_seed(5)
     batch = make_batch(1, 4, size=(64, 96))
     data = video_model.data_preprocessor(batch, training=False)
-    with video_model.evaluation_setting(test_cfg=dict(objects=dict(instance_masks='rle'))):
+    # thing-only top-k: always min(100, Q x things) results, a count known in advance
+    rle = dict(objects=dict(instance_masks='rle', instance_topk='things'))
+    with video_model.evaluation_setting(test_cfg=rle):
         sample = video_model.predict(data['inputs'], data['data_samples'])[0]
     assert video_model.test_settings.objects.instance_masks == 'bitmap'     # restored
     track = sample.pred_track_instances

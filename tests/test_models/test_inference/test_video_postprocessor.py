@@ -51,8 +51,8 @@ def test_panoptic_per_frame():
     assert [s['id'] for s in segments] == [STUFF_ID]
 
 
-def test_instances_top_k_masks_and_video_scores():
-    post, outs = run()
+def test_instances_thing_top_k_area_weighted_scores():
+    post, outs = run(instance_topk='things', track_score='area_weighted')
     res = post.instance_results()
     # top 2 (query, thing class) pairs: (q0, 0) at .870 and (q1, 1) at .149
     assert res['queries'].tolist() == [0, 1] and res['labels'].tolist() == [0, 1]
@@ -64,6 +64,46 @@ def test_instances_top_k_masks_and_video_scores():
     p = softmax(CLS)
     np.testing.assert_allclose(res['scores'].numpy(),
                                [p[0, 0] * mask_score[0], p[1, 1] * mask_score[1]], rtol=1e-6)
+
+
+def test_instances_original_protocol_by_default():
+    post, outs = run()
+    res = post.instance_results()
+    # top 2 pairs over all classes: (q0, thing 0) .870 and (q1, stuff 2) .669; the stuff pair
+    # is then dropped, so one result instead of two
+    assert res['queries'].tolist() == [0] and res['labels'].tolist() == [0]
+    logits = np.array(FRAMES)[:, 0]                        # (T, 2, 2) of q0
+    assert [o['instance_masks'].shape[0] for o in outs] == [1, 1]
+    # mask score: the mean over frames of each frame's mean sigmoid inside the mask
+    per_frame = [sigmoid(logits[t][logits[t] > 0]).mean() for t in range(2)]
+    np.testing.assert_allclose(res['scores'].numpy(), [softmax(CLS)[0, 0] * np.mean(per_frame)],
+                               rtol=1e-6)
+
+
+def test_track_score_rules_differ_on_a_vanishing_tube():
+    # q0 is empty in frame 1: frame_mean counts that frame as 0, area_weighted ignores it
+    frames = torch.tensor(FRAMES, dtype=torch.float64)
+    frames[1, 0] = -1.0
+    scores = {}
+    for rule in ('frame_mean', 'area_weighted'):
+        post = VideoPostprocessor(cls_logits=torch.tensor(CLS, dtype=torch.float64),
+                                  num_things=2, max_per_image=2, track_score=rule)
+        for f in frames:
+            post.frame(f, identity)
+        scores[rule] = float(post.instance_results()['scores'][0])
+    assert scores['frame_mean'] == pytest.approx(scores['area_weighted'] / 2, rel=1e-6)
+
+
+def test_zero_thing_classes_give_no_instances():
+    for rule in ('all_classes', 'things'):
+        post = VideoPostprocessor(cls_logits=torch.tensor(CLS, dtype=torch.float64),
+                                  num_things=0, instance_topk=rule)
+        outs = [post.frame(torch.tensor(f, dtype=torch.float64), identity) for f in FRAMES]
+        res = post.instance_results()
+        assert len(res['scores']) == len(res['labels']) == len(res['queries']) == 0
+        assert outs[0]['instance_masks'].shape == (0, 2, 2)
+        # every kept panoptic segment is stuff
+        assert all(not s['isthing'] for s in outs[0]['panoptic'][1])
 
 
 def test_semantic_argmax_of_mixed_class_maps():
@@ -89,7 +129,7 @@ def test_outputs_are_resized_after_selection():
                                       np.kron(s['panoptic'][0].numpy(), np.ones((2, 2), int)))
         np.testing.assert_array_equal(b['semantic'].numpy(),
                                       np.kron(s['semantic'].numpy(), np.ones((2, 2), int)))
-        assert b['instance_masks'].shape == (2, 4, 4)
+        assert b['instance_masks'].shape == (len(s['instance_masks']), 4, 4)
 
 
 def test_disabled_outputs_are_absent():
@@ -112,3 +152,30 @@ def test_rle_masks_decode_to_the_bitmaps():
 def test_bad_mask_format_is_a_clear_error():
     with pytest.raises(ValueError, match='instance_masks'):
         run(instance_masks='png')
+    with pytest.raises(ValueError, match='test_cfg.objects.instance_topk'):
+        run(instance_topk='top')
+    with pytest.raises(ValueError, match='rule must be one of'):
+        run(track_score='median')
+
+
+def test_segment_ids_switch():
+    """Three thing queries on 2x4 frames: q0 owns column 0 in frame 0 only, q1 column 1 and
+    q2 columns 2-3 in both. Query-stable ids keep q1 at 2 and q2 at 3; the original's per-frame
+    numbering gives them 2, 3 in frame 0 and 1, 2 in frame 1."""
+    cls = torch.tensor([[5.0, 0.0, 0.0]] * 3)                 # every query: thing 0
+    frame = torch.full((3, 2, 4), -10.0)
+    frame[0, :, 0] = frame[1, :, 1] = 10.0
+    frame[2, :, 2:] = 10.0
+    frames = [frame, frame.clone()]
+    frames[1][0] = -10.0                                       # q0 vanishes in frame 1
+    ids = {}
+    for rule in ('query', 'per_frame'):
+        post = VideoPostprocessor(cls_logits=cls, num_things=2, semantic_on=False,
+                                  instance_on=False, segment_ids=rule)
+        ids[rule] = [post.frame(f, identity)['panoptic'] for f in frames]
+    assert [(int(m[0, 1]), int(m[0, 2])) for m, _ in ids['query']] == [(2, 3), (2, 3)]
+    assert [(int(m[0, 1]), int(m[0, 2])) for m, _ in ids['per_frame']] == [(2, 3), (1, 2)]
+    for ids_map, info in ids['per_frame']:
+        assert sorted(s['id'] for s in info) == sorted(set(torch.unique(ids_map).tolist()) - {0})
+    with pytest.raises(ValueError, match='segment_ids'):
+        VideoPostprocessor(cls_logits=cls, num_things=2, segment_ids='tube')

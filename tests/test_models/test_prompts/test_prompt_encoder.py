@@ -104,8 +104,10 @@ def test_training_jitter_only_with_flag_and_small(monkeypatch):
     seen.clear()
     enc.eval()
     enc(boxes, kinds, (64, 64), 1)
-    PromptEncoder(feat_channels=C).train()(boxes, kinds, (64, 64), 1)
+    PromptEncoder(feat_channels=C, jitter=False).train()(boxes, kinds, (64, 64), 1)
     assert torch.allclose(seen[0][0, 0], exact) and torch.allclose(seen[1][0, 0], exact)
+    # the original always jitters in training: the default
+    assert PromptEncoder(feat_channels=C).jitter
 
 
 @pytest.mark.parametrize('boxes,kinds,match', [

@@ -94,7 +94,34 @@ def test_training_targets_follow_the_task(kind, expected):
 
 
 def test_settings_are_checked():
-    with pytest.raises(ValueError, match="instance_masks must be 'bitmap' or 'rle'"):
+    with pytest.raises(ValueError, match="instance_masks must be one of 'bitmap', 'rle'"):
         ObjectSettings(instance_masks='png')
     with pytest.raises(ValueError, match='clips.clip_size must be >= 1'):
         ClipSettings(clip_size=0)
+
+
+def test_zero_thing_classes_with_instances_on_give_an_empty_result():
+    """A vocabulary of stuff only with instance_on: no instance, no crash (the original
+    returns an empty result), for an image and a 3-frame video."""
+    for frames in (1, 3):
+        task = ObjectQueryTask(objects=ObjectSettings(instance_on=True), clips=ClipSettings())
+        inputs, samples = _samples(frames)
+        sample = task.predict(fixed_context(_head(), ['wall', 'sky'], 0), inputs, samples)[0]
+        for frame in sample.video_data_samples:
+            assert len(frame.pred_instances) == 0
+            assert frame.pred_instances.masks.shape == (0, 4, 4)
+            assert all(not s['isthing'] for s in frame.pred_panoptic_seg.segments_info)
+        assert len(sample.pred_track_instances.scores) == 0
+
+
+@pytest.mark.parametrize('rule,count', [('all_classes', 1), ('things', 2)])
+def test_instance_topk_switch(rule, count):
+    """Top 2 of the (query, class) pairs: over all classes the sky query's stuff pair takes
+    the second slot, so one cat is left; over things only, both slots are cats."""
+    task = ObjectQueryTask(objects=ObjectSettings(max_per_image=2, instance_topk=rule),
+                           clips=ClipSettings())
+    inputs, samples = _samples(1)
+    inst = task.predict(fixed_context(_head(), NAMES, 1), inputs, samples)[0] \
+        .video_data_samples[0].pred_instances
+    assert len(inst) == count and inst.labels.tolist() == [0] * count
+    assert inst.instances_id[0] == 0

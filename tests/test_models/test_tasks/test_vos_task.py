@@ -83,3 +83,54 @@ def test_model_vos_route(toy_root):
         assert seg.shape == (64, 96)
         assert set(torch.unique(seg).tolist()) <= {0, 11, 12}
         assert 'pred_panoptic_seg' not in frame
+
+
+# two 4x4 proposals and one object annotated at the original 7x7 size (found by search: the
+# two matching resolutions pick different proposals for it)
+_PROPOSALS = [[[1, 1, 0, 1], [0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0]],
+              [[0, 0, 1, 1], [1, 1, 0, 0], [1, 1, 1, 0], [0, 0, 1, 0]]]
+_OBJECT = [[0, 1, 0, 0, 1, 0, 0], [0, 1, 0, 1, 0, 1, 0], [0, 0, 1, 1, 0, 0, 0],
+           [1, 0, 1, 0, 0, 0, 0], [1, 0, 0, 0, 1, 1, 0], [0, 0, 1, 0, 1, 1, 0],
+           [0, 1, 0, 0, 0, 0, 0]]
+
+
+def _iou(a, b):
+    return float((a & b).sum()) / float((a | b).sum())
+
+
+def _vos_at(resolution: str) -> torch.Tensor:
+    from mmengine.structures import InstanceData
+    from tests.test_models.test_tasks.fakes import FixedHead, fixed_context
+    batch = make_batch(1, 1, size=(4, 4), with_gt=False, task='vos')
+    frame = batch['data_samples'][0].video_data_samples[0]
+    frame.set_metainfo(dict(ori_shape=(7, 7)))                  # network input 4x4
+    frame.gt_instances = InstanceData(masks=torch.tensor(_OBJECT, dtype=torch.bool)[None],
+                                      instances_ids=torch.tensor([3]), labels=torch.tensor([0]))
+    mask = torch.where(torch.tensor(_PROPOSALS, dtype=torch.bool), 10.0, -10.0)
+    head = FixedHead(torch.zeros(2, 3), torch.tensor([1.0, 0.0]), mask)
+    task = VOSTask(vos=VOSSettings(num_proposals=2, match_resolution=resolution),
+                   clips=ClipSettings())
+    sample = task.predict(fixed_context(head, ['a', 'b'], 1),
+                          torch.stack(batch['inputs']).float(), batch['data_samples'])[0]
+    return sample.video_data_samples[0].pred_vos_seg.sem_seg[0]
+
+
+def test_match_resolution_switch():
+    """'original' matches the proposals upsampled to the annotation's 7x7; 'network' matches
+    at the 4x4 input with the annotation resized there: here they pick different proposals,
+    each the best by IoU at its own resolution; both paint at 7x7."""
+    import torch.nn.functional as F
+    logits = torch.where(torch.tensor(_PROPOSALS, dtype=torch.bool), 10.0, -10.0)
+    big = F.interpolate(logits[None], size=(7, 7), mode='bilinear', align_corners=False)[0] > 0
+    obj = torch.tensor(_OBJECT, dtype=torch.bool)
+    small_obj = F.interpolate(obj[None, None].float(), size=(4, 4), mode='nearest')[0, 0] > 0.5
+    small = logits > 0
+    best_original = max(range(2), key=lambda i: _iou(big[i], obj))
+    best_network = max(range(2), key=lambda i: _iou(small[i], small_obj))
+    assert best_original != best_network
+    for resolution, best in (('original', best_original), ('network', best_network)):
+        seg = _vos_at(resolution)
+        assert seg.shape == (7, 7)
+        assert torch.equal(seg == 3, big[best])
+    with pytest.raises(ValueError, match=r"test_cfg\.vos\.match_resolution must be one of"):
+        VOSSettings(match_resolution='input')
