@@ -3,7 +3,9 @@ distributed run on freshly generated toy data, tools/toy_prepare.sh + tools/dist
 configs/toy/omgseg_tiny_toy-cotrain.py, then the short prompt-only stage) ends with metrics far
 above an untrained model's (docs/results.md has both). About 12 minutes on 2 CPU cores. The
 tools run from a temporary folder, so the configs' relative data/ paths land there."""
+import os
 import re
+import signal
 import subprocess
 
 import pytest
@@ -28,9 +30,16 @@ PROMPT_MIOU = 32.0  # after the prompt stage: 35.3; untrained 18.8 (co-training 
 
 
 def _run(cwd, *args):
-    proc = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True,
-                          timeout=1800)
-    assert proc.returncode == 0, f'{args}\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}'
+    # own process group: on a timeout the launcher's training workers go too, not only bash
+    with subprocess.Popen([str(a) for a in args], cwd=cwd, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, start_new_session=True) as proc:
+        try:
+            out, err = proc.communicate(timeout=2400)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            raise AssertionError(f'{args} ran over 40 min\n{err[-3000:]}') from None
+    assert proc.returncode == 0, f'{args}\n{out[-3000:]}\n{err[-5000:]}'
     return proc
 
 
