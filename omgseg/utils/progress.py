@@ -26,7 +26,12 @@ def progress_bar(iterable: Iterable[T], *, total: int | None = None, desc: str |
     # disable=None: tqdm turns itself off when its stream is not a TTY
     with tqdm(iterable, total=total, desc=desc, unit=unit, disable=None if enabled else True,
               leave=False, dynamic_ncols=True) as bar:
-        yield from bar
+        for item in iterable:
+            yield item
+            bar.update(1)
+        # the last updates may fall inside tqdm's minimum interval: show the final count
+        # before the bar is cleared, whatever the timing
+        bar.refresh()
 
 
 def progress_counter(*, total: int, desc: str | None = None, unit: str = 'it',
