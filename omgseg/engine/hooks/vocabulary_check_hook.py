@@ -1,12 +1,13 @@
 """Stop a run before it starts when the class embeddings do not match a dataset's classes."""
 from __future__ import annotations
 
-from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from omgseg.registry import HOOKS
 from omgseg.structures import CLASS_AGNOSTIC_TASKS
 from omgseg.vocab import vocabulary_from
+
+from .loop_check import LoopCheckHook, loop_entries
 
 
 def _classifier(runner):
@@ -35,31 +36,18 @@ def _check_entry(classifier, entry: dict, loop_name: str) -> None:
 
 def _check(runner, loop_name: str) -> None:
     classifier = _classifier(runner)
-    loop = getattr(runner, f'{loop_name}_loop', None)
-    if classifier is None or loop is None:
+    if classifier is None:
         return
-    entries = getattr(loop, 'entries', None) or [dict(name=loop_name,
-                                                      dataloader=loop.dataloader)]
-    for entry in entries:
+    for entry in loop_entries(runner, loop_name):
         _check_entry(classifier, entry, loop_name)
 
 
 @HOOKS.register_module()
-class VocabularyCheckHook(Hook):
+class VocabularyCheckHook(LoopCheckHook):
     """Compare the classifier's embedding file (sidecar class names) with each dataset's
     vocabulary before training, validation and testing; raise with the fix on a mismatch."""
 
-    priority = 'VERY_HIGH'
+    check_train_loop = True
 
-    def before_train(self, runner) -> None:
-        _check(runner, 'train')
-        # A co-training run evaluates only at its end: check those vocabularies now, before
-        # hours of training, not when the first validation starts.
-        if getattr(runner, '_val_loop', None) is not None and runner.train_loop is not None:
-            _check(runner, 'val')
-
-    def before_val(self, runner) -> None:
-        _check(runner, 'val')
-
-    def before_test(self, runner) -> None:
-        _check(runner, 'test')
+    def check(self, runner, loop_name: str) -> None:
+        _check(runner, loop_name)
