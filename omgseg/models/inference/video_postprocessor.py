@@ -98,8 +98,9 @@ class VideoPostprocessor:
         self.instance_masks = instance_masks
         self.overlap_thr, self.filter_low_score = overlap_thr, filter_low_score
         self.pan = select_panoptic(cls_logits, object_mask_thr) if panoptic_on else None
-        self.inst = (self._select_instances(cls_logits, num_things, max_per_image,
-                                            instance_topk) if instance_on else None)
+        # both rules give an empty selection for zero thing classes (the original's result)
+        self.inst = (_INSTANCE_TOPK[instance_topk](cls_logits, num_things, max_per_image)
+                     if instance_on else None)
         needed = [s['queries'] for s in (self.pan, self.inst) if s is not None]
         needed = torch.cat(needed) if needed else cls_logits.new_zeros(0, dtype=torch.long)
         # upsample each needed query once per frame, whichever outputs use it
@@ -109,15 +110,6 @@ class VideoPostprocessor:
         if self.inst is not None:
             self._mask_score = TubeMaskScore(num_instances=len(self.inst['scores']),
                                              rule=track_score, device=cls_logits.device)
-
-    @staticmethod
-    def _select_instances(cls_logits: torch.Tensor, num_things: int, max_per_image: int,
-                          rule: str) -> dict[str, torch.Tensor]:
-        if num_things == 0:
-            # no thing class: no instance (the original returns an empty result)
-            empty = cls_logits.new_zeros(0, dtype=torch.long)
-            return dict(scores=cls_logits.new_zeros(0), labels=empty, queries=empty.clone())
-        return _INSTANCE_TOPK[rule](cls_logits, num_things, max_per_image)
 
     def frame(self, low: torch.Tensor, resize: Callable[[torch.Tensor], torch.Tensor]) -> dict:
         """Outputs of one frame.
