@@ -4,12 +4,13 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from mmcv.ops import point_sample
-from mmdet.models.utils import get_uncertain_point_coords_with_randomness
 from mmdet.utils import reduce_mean
 from torchvision.ops import sigmoid_focal_loss
 
 from omgseg.models.layers.precision import at_least_fp32, full_precision
 from omgseg.registry import MODELS, TASK_UTILS
+
+from .uncertain_points import uncertain_point_coords
 
 
 @MODELS.register_module()
@@ -123,9 +124,8 @@ class OMGCriterion(torch.nn.Module):
         film = pred.reshape(m, 1, t * h, w)
         gt_film = gt.reshape(m, 1, -1, gt.shape[-1]).to(pred.dtype)
         with torch.no_grad():
-            points = get_uncertain_point_coords_with_randomness(
-                film, None, self.num_points, self.oversample_ratio,
-                self.importance_sample_ratio)
+            points = uncertain_point_coords(film, self.num_points, self.oversample_ratio,
+                                            self.importance_sample_ratio)
             gt_points = point_sample(gt_film, points).squeeze(1)   # (M, P)
         pred_points = point_sample(film, points).squeeze(1)       # (M, P)
         loss_mask = F.binary_cross_entropy_with_logits(

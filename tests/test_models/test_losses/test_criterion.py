@@ -27,14 +27,14 @@ def every_pixel(monkeypatch):
     """Sample every pixel centre of the film once; record what the criterion asked for."""
     calls = []
 
-    def sample(film, labels, num_points, oversample_ratio, importance_sample_ratio):
+    def sample(film, num_points, oversample_ratio, importance_sample_ratio):
         calls.append(dict(shape=tuple(film.shape), num_points=num_points,
                           oversample_ratio=oversample_ratio,
                           importance_sample_ratio=importance_sample_ratio))
         m, _, h, w = film.shape
         return pixel_centres(h, w).to(film)[None].expand(m, -1, -1)
 
-    monkeypatch.setattr(criterion_module, 'get_uncertain_point_coords_with_randomness', sample)
+    monkeypatch.setattr(criterion_module, 'uncertain_point_coords', sample)
     return calls
 
 
