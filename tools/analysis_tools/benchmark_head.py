@@ -8,7 +8,8 @@ sampled points, Hungarian matching on 12544 random points), omgseg's with ``OMGC
 (the same plus its objectness loss and CLIP text classifier). They get the same random
 multi-scale features and the same ground truth (thing instances + stuff from a semantic map),
 and each step (targets, forward, loss, backward) is timed in alternating order after warm-up;
-the medians and their ratio are printed.
+the medians and their ratio are printed, in wall time and in the process's CPU time (with
+``--threads 1`` the CPU time is what to compare on a machine that other jobs share).
 
     python tools/analysis_tools/benchmark_head.py [--size 384] [--batch 2] [--queries 100] \
         [--repeats 7] [--profile omgseg|mmdet]
@@ -204,22 +205,28 @@ def main(argv=None) -> int:
         run_omg() if args.profile == 'omgseg' else run_mm()  # warm-up
         profile(args.profile, run_omg if args.profile == 'omgseg' else run_mm, 30)
         return 0
+    # wall time, and the process's CPU time: with one thread the latter hardly moves when other
+    # jobs share the machine, so it gives the ratio on a loaded machine too
     times: dict[str, list[float]] = {'omgseg': [], 'mmdet': []}
+    cpu: dict[str, list[float]] = {'omgseg': [], 'mmdet': []}
     for i in range(args.warmup + args.repeats):
         # alternate which head goes first so that drifting machine load hits both alike
         order = [('omgseg', run_omg), ('mmdet', run_mm)]
         for name, run in (order if i % 2 == 0 else order[::-1]):
             torch.manual_seed(i)
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             run()
             if i >= args.warmup:
                 times[name].append(time.perf_counter() - start)
-    ratios = [a / b for a, b in zip(times['omgseg'], times['mmdet'])]
-    for name, values in times.items():
-        print(f'{name:7s}: median {statistics.median(values):.3f} s per step '
-              f'(min {min(values):.3f}, max {max(values):.3f}, {len(values)} steps)')
-    ratio = statistics.median(times['omgseg']) / statistics.median(times['mmdet'])
-    print(f'omgseg / mmdet: {ratio:.3f} (per-step ratios {min(ratios):.3f}..{max(ratios):.3f})')
+                cpu[name].append(time.process_time() - start_cpu)
+    for label, values in (('wall', times), ('CPU', cpu)):
+        ratios = [a / b for a, b in zip(values['omgseg'], values['mmdet'])]
+        for name, steps in values.items():
+            print(f'{label:4s} {name:7s}: median {statistics.median(steps):.3f} s per step '
+                  f'(min {min(steps):.3f}, max {max(steps):.3f}, {len(steps)} steps)')
+        ratio = statistics.median(values['omgseg']) / statistics.median(values['mmdet'])
+        print(f'{label:4s} omgseg / mmdet: {ratio:.3f} (per-step ratios {min(ratios):.3f}..'
+              f'{max(ratios):.3f})')
     return 0
 
 

@@ -1,5 +1,6 @@
 """Deformable attention forward + backward at the pixel decoder's shapes: the PyTorch
-(grid_sample) path, the Triton kernel and mmcv's CUDA kernel, timed in one run.
+(grid_sample) path, the fused numba CPU kernels, the Triton kernel and mmcv's CUDA kernel,
+timed in one run.
 
 The shapes are those of the full-size model's pixel-decoder encoder: levels at strides 8/16/32
 of the padded input (1280x736 by default), every position a query, a clip of 2 frames as 2
@@ -8,14 +9,14 @@ batch items, and heads / points / channels read from the model config
 
     python tools/analysis_tools/benchmark_msda.py                      # GPU: all kernels
     python tools/analysis_tools/benchmark_msda.py --dtype fp32 bf16 --iters 50
-    python tools/analysis_tools/benchmark_msda.py --device cpu          # PyTorch only, small
+    python tools/analysis_tools/benchmark_msda.py --device cpu          # PyTorch + numba
 
 Prints per kernel and dtype the median forward and forward+backward time in ms, the peak
 memory above the inputs, the largest difference of the output from the PyTorch path, and the
 forward+backward time of the PyTorch path divided by the kernel's (its speed-up); mmcv's
-kernel computes in fp32 whatever the dtype (the dispatch casts around it). Triton needs
-CUDA (its CPU interpreter is for tests, not timing), so on the CPU only the PyTorch path runs,
-at a small input size unless --size is given.
+and the numba kernels compute in fp32 whatever the dtype (the dispatch casts around them).
+Triton needs CUDA (its CPU interpreter is for tests, not timing) and numba the CPU, so on the
+CPU the PyTorch path and the numba kernels run, at a small input size unless --size is given.
 """
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--size', type=int, nargs=2, metavar=('W', 'H'), default=None,
                    help='padded input size (default 1280 736 on GPU, 160 96 on CPU)')
     p.add_argument('--frames', type=int, default=2, help='frames per clip (batch items)')
-    p.add_argument('--impls', nargs='+', default=['pytorch', 'triton', 'mmcv'],
+    p.add_argument('--impls', nargs='+', default=['pytorch', 'numba', 'triton', 'mmcv'],
                    choices=['pytorch', 'triton', 'mmcv'])
     p.add_argument('--dtype', nargs='+', default=['fp32', 'bf16'], choices=list(DTYPES))
     p.add_argument('--iters', type=int, default=20)
@@ -128,6 +129,8 @@ def unavailable(impl: str, device: torch.device) -> str | None:
         return 'needs CUDA (Triton\'s CPU interpreter is for tests, not timing)'
     if impl == 'triton' and triton_missing() is not None:
         return triton_missing()
+    if impl == 'numba' and device.type != 'cpu':
+        return 'runs on the CPU only'
     if impl == 'mmcv' and not (device.type == 'cuda' and mmcv_has_cuda_ops()):
         return 'needs CUDA and an mmcv built with CUDA ops'
     return None

@@ -75,3 +75,13 @@ def png_ids(data: bytes, source: str) -> np.ndarray | None:
         raise ValueError(f'{source} cannot be decoded (corrupt PNG): row {bad_row} has an '
                          f'invalid filter type')
     return ids
+
+
+def load_decoder() -> None:
+    """Import numba and load the compiled kernel now (about a second, once per process).
+
+    Call it before forking worker processes, so that they inherit the loaded kernel instead of
+    each loading it again.
+    """
+    from .png_unfilter import unfilter_ids
+    unfilter_ids(np.zeros(4, np.uint8), 1, 1, 3)  # one 1x1 RGB row: filter 0 and one pixel

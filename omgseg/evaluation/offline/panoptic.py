@@ -14,6 +14,7 @@ import numpy as np
 
 from omgseg.evaluation.functional.files import load_json, read_id_png
 from omgseg.evaluation.functional.panoptic import PQStat, pq_compute_single, pq_summary
+from omgseg.evaluation.functional.png_ids import load_decoder
 from omgseg.utils.progress import progress_counter
 
 
@@ -91,6 +92,7 @@ def pq_compute_files(gt_json: str, pred_json: str, gt_folder: str, pred_folder: 
                 stat += _eval_chunk(chunk, gt_folder, pred_folder, categories)
                 bar.update(len(chunk))
     else:
+        load_decoder()  # the forked workers inherit it
         with multiprocessing.Pool(nproc) as pool, bar:
             jobs = [pool.apply_async(_eval_chunk, (chunk, gt_folder, pred_folder, categories))
                     for chunk in chunks]

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from omgseg.evaluation.functional.files import load_json, read_id_png
+from omgseg.evaluation.functional.png_ids import load_decoder
 from omgseg.evaluation.functional.panoptic import PQStat
 from omgseg.evaluation.functional.vpq import DEFAULT_WINDOWS, VideoTubeAccumulator, vpq_summary
 from omgseg.utils.progress import progress_bar
@@ -132,6 +133,7 @@ def vpq_compute_files(gt_json: str, gt_folder: str, pred_dir: str, *,
     if nproc == 1:
         results = map(_eval_star, tasks)
     else:
+        load_decoder()  # the forked workers inherit it
         pool = multiprocessing.Pool(nproc)
         results = pool.imap_unordered(_eval_star, tasks)
     try:

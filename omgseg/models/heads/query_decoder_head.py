@@ -172,7 +172,7 @@ class OMGQueryHead(BaseModule):
 
     def _prediction(self, query: torch.Tensor, mask_features: torch.Tensor,
                     attn_size: tuple[int, int]) -> dict[str, torch.Tensor]:
-        """Predictions from the current queries.
+        """Mask predictions from the current queries (the class heads run in :meth:`_classify`).
 
         Args:
             query: (B, Q, C) decoder state.
@@ -180,15 +180,13 @@ class OMGQueryHead(BaseModule):
             attn_size: (h, w) of the memory level the next layer attends to.
 
         Returns:
-            dict with ``cls`` (B, Q, K+1), ``obj`` (B, Q), ``mask`` (B, Q, T, H, W) logits and
-            ``attn_mask`` (B * nH, Q, T * h * w) bool, True = not attended.
+            dict with ``mask`` (B, Q, T, H, W) logits, ``attn_mask`` (B * nH, Q, T * h * w)
+            bool (True = not attended), ``query`` and, for :meth:`_classify`, the normed
+            queries ``out`` and mask-pooled features ``pooled`` (B, Q, C).
         """
         out = self.transformer_decoder.post_norm(query)
         mask = torch.einsum('bqc,btchw->bqthw', self.mask_embed(out), mask_features)
         pooled = mask_pool(mask_features, mask.detach())                       # (B, Q, C)
-        cls_embed = self.cls_proj(self.mask_pooling_proj(pooled) + out)         # (B, Q, D)
-        cls = self.classifier(cls_embed)                                        # (B, Q, K+1)
-        obj = self.iou_embed(out).squeeze(-1)                                   # (B, Q)
         b, q, t, h, w = mask.shape
         small = F.interpolate(mask.detach().flatten(0, 2)[:, None], size=attn_size,
                               mode='bilinear', align_corners=False)
@@ -196,7 +194,21 @@ class OMGQueryHead(BaseModule):
         attn_mask = attn_mask.expand(b, self.num_heads, q, -1).flatten(0, 1)
         # A query whose mask covers nothing would attend to nothing (NaN); let it see all.
         attn_mask = attn_mask & ~attn_mask.all(dim=-1, keepdim=True)
-        return dict(cls=cls, obj=obj, mask=mask, attn_mask=attn_mask, query=query)
+        return dict(mask=mask, attn_mask=attn_mask, query=query, out=out, pooled=pooled)
+
+    def _classify(self, preds: list[dict[str, torch.Tensor]]) -> None:
+        """Add ``cls`` (B, Q, K+1) and ``obj`` (B, Q) logits to every prediction set.
+
+        The class and objectness heads do not feed the next layer, so they run once over all
+        sets stacked along the batch: one call of each small MLP instead of one per set, which
+        in training also means one weight gradient each instead of ten added up.
+        """
+        out = torch.cat([p.pop('out') for p in preds])                          # (S*B, Q, C)
+        pooled = torch.cat([p.pop('pooled') for p in preds])
+        cls = self.classifier(self.cls_proj(self.mask_pooling_proj(pooled) + out))
+        obj = self.iou_embed(out).squeeze(-1)
+        for p, cls_i, obj_i in zip(preds, cls.chunk(len(preds)), obj.chunk(len(preds))):
+            p['cls'], p['obj'] = cls_i, obj_i
 
     def forward(self, feats: list[torch.Tensor], num_frames: int,
                 queries: tuple[torch.Tensor, torch.Tensor] | None = None,
@@ -212,7 +224,8 @@ class OMGQueryHead(BaseModule):
 
         Returns:
             One prediction dict per set (before the first layer and after each layer, 10 for
-            9 layers); see :meth:`_prediction`.
+            9 layers): ``cls``, ``obj`` (:meth:`_classify`), ``mask``, ``attn_mask`` and
+            ``query`` (:meth:`_prediction`).
         """
         mask_features, memories = self.pixel_decoder(feats)
         bt, c, hm, wm = mask_features.shape
@@ -245,4 +258,5 @@ class OMGQueryHead(BaseModule):
                           self_attn_mask=self_attn_mask, key_padding_mask=None)
             preds.append(self._prediction(query, mask_features,
                                           sizes[(i + 1) % self.num_levels]))
+        self._classify(preds)
         return preds
