@@ -1,8 +1,8 @@
 """Panoptic quality (PQ) with exactly the rules of cocodataset/panopticapi ``evaluation.py``.
 
 Written from the definition (Kirillov et al., "Panoptic Segmentation", and panopticapi's
-documented behaviour). An image becomes its (GT, prediction) pair table with one look-up and one
-``bincount`` per pixel (:func:`~.pq_match.count_pairs`); the matching rule below is
+documented behaviour). An image becomes its (GT, prediction) pair table with one look-up per
+run of equal pairs and one ``bincount`` (:func:`~.pq_match.count_pairs`); the matching rule is
 :func:`~.pq_match.match_segments`, the one copy that VPQ uses too.
 
 Rules (panopticapi):

@@ -11,8 +11,9 @@ pairs and hand it to :func:`match_segments`, which applies panopticapi's ``evalu
   * Matched IoUs add up in increasing order of the GT ``rank`` (the segment id), which is the
     order of panopticapi's ``(gt id, pred id)``-sorted pair loop, so sums agree bit for bit.
 
-:func:`count_pairs` builds an image's pair table from two id maps with one table look-up per
-pixel and one ``bincount`` (no sort of the pixels).
+:func:`count_pairs` builds an image's pair table from two id maps: one pass finds the runs of
+equal (GT, prediction) pairs along the rows, then one table look-up per run and one ``bincount``
+(no sort of the pixels).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ _TABLES = threading.local()  # one id -> position table per thread: written duri
 
 
 def _positions(ids: np.ndarray, segment_ids: np.ndarray) -> np.ndarray:
-    """Position code of every pixel ``(H*W,)`` uint16: 1..n = index + 1 in ``segment_ids``,
+    """Position code of every id ``(N,)`` uint16: 1..n = index + 1 in ``segment_ids``,
     n + 1 = VOID, 0 = an id absent from ``segment_ids``. ``ids`` must lie in ``[0, 256^3)``."""
     n = segment_ids.size
     if n > _MAX_SEGMENTS:
@@ -50,6 +51,21 @@ def _positions(ids: np.ndarray, segment_ids: np.ndarray) -> np.ndarray:
         table[VOID] = 0
 
 
+def _runs(gt: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and lengths ``(R,)`` of the runs of equal (GT, prediction) pairs in raster order.
+
+    Panoptic maps are flat regions, so a 480 x 640 pair of maps has a few thousand runs: the
+    look-ups and the count then touch runs instead of pixels.
+    """
+    change = np.empty(gt.size, dtype=bool)
+    if gt.size:
+        change[0] = True
+        np.not_equal(gt[1:], gt[:-1], out=change[1:])
+        change[1:] |= pred[1:] != pred[:-1]
+    starts = np.flatnonzero(change)
+    return starts, np.diff(starts, append=gt.size)
+
+
 def count_pairs(gt_ids: np.ndarray, pred_ids: np.ndarray, gt_segment_ids: np.ndarray,
                 pred_segment_ids: np.ndarray) -> np.ndarray:
     """Pixel counts of every (GT, prediction) pair of two equal-shape id maps.
@@ -65,14 +81,15 @@ def count_pairs(gt_ids: np.ndarray, pred_ids: np.ndarray, gt_segment_ids: np.nda
     """
     n_g, n_p = gt_segment_ids.size, pred_segment_ids.size
     n_keys = (n_g + 2) * (n_p + 2)
-    key = _positions(gt_ids, gt_segment_ids)
-    if n_keys > np.iinfo(np.uint16).max + 1:  # pair keys need more than 16 bits
-        key = key.astype(np.intp)
+    gt, pred = np.asarray(gt_ids).reshape(-1), np.asarray(pred_ids).reshape(-1)
+    starts, lengths = _runs(gt, pred)
+    key = _positions(gt[starts], gt_segment_ids).astype(np.intp)
     key *= n_p + 2  # the GT position in the high part, the prediction's in the low part
-    key += _positions(pred_ids, pred_segment_ids)
-    counts = np.bincount(key, minlength=n_keys).reshape(n_g + 2, n_p + 2)
+    key += _positions(pred[starts], pred_segment_ids)
+    counts = np.bincount(key, weights=lengths, minlength=n_keys)  # float64: exact below 2^53
+    counts = counts.astype(np.int64).reshape(n_g + 2, n_p + 2)
     # position 0 (ids absent from the lists) moves last: rows/columns follow the segment lists
-    return np.roll(counts, -1, axis=(0, 1)).astype(np.int64, copy=False)
+    return np.roll(counts, -1, axis=(0, 1))
 
 
 def _unlisted(ids_map: np.ndarray, listed: np.ndarray) -> list[int]:

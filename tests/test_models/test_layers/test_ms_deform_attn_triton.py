@@ -122,7 +122,7 @@ def _small_inputs():
 def test_choice_on_cpu(monkeypatch):
     monkeypatch.delenv(MSDA_IMPL_ENV, raising=False)
     value = torch.zeros(1, 4, 1, 2)
-    assert resolve_msda_impl('auto', value) == 'pytorch'
+    assert resolve_msda_impl('auto', value) == 'numba'
     assert resolve_msda_impl('pytorch', value) == 'pytorch'
     monkeypatch.setenv(MSDA_IMPL_ENV, 'pytorch')  # the environment overrides the argument
     assert resolve_msda_impl('triton', value) == 'pytorch'
@@ -135,7 +135,7 @@ def test_triton_on_cpu_is_allowed_under_the_interpreter(monkeypatch):
     monkeypatch.setattr(ms_deform_attn_triton, 'triton_interpreted', lambda: True)
     value = torch.zeros(1, 4, 1, 2)
     assert resolve_msda_impl('triton', value) == 'triton'
-    assert resolve_msda_impl('auto', value) == 'pytorch'  # the interpreter is only for tests
+    assert resolve_msda_impl('auto', value) == 'numba'  # the interpreter is only for tests
 
 
 def test_unknown_impl_is_a_clear_error(monkeypatch):
@@ -143,7 +143,7 @@ def test_unknown_impl_is_a_clear_error(monkeypatch):
     with pytest.raises(ValueError, match=r"impl='fast' is not a deformable-attention"):
         MSDeformAttn(embed_dims=8, num_heads=2, num_levels=2, num_points=2, impl='fast')
     monkeypatch.setenv(MSDA_IMPL_ENV, 'cuda')
-    with pytest.raises(ValueError, match=rf"{MSDA_IMPL_ENV}='cuda' .*auto, pytorch, triton"):
+    with pytest.raises(ValueError, match=rf"{MSDA_IMPL_ENV}='cuda' .*auto, pytorch, numba, triton"):
         ms_deform_attn(*_small_inputs())
 
 
