@@ -49,11 +49,11 @@ _ASPECT = ((1.8, 2.4), (0.85, 1.0), (0.45, 0.6), (0.6, 0.8), (0.7, 0.9))
 _ROAD, _SKY, _GRASS = (NUM_THINGS + STUFF_CLASSES.index(n) for n in ('road', 'sky', 'grass'))
 _VOID_BLOTCH_RGB = (28, 28, 30)
 _SPLIT_OFFSETS = {'train': 0, 'val': 1_000_000, 'test': 2_000_000}
-# Things of 26-58 px (longest side) in 128 px images, at most 4 per scene, a quarter of them
+# Things of 19-51 px (longest side) in 128 px images, at most 4 per scene, a quarter of them
 # placed on an earlier one: large enough for the stride-8..32 memory the decoder attends to
 # (cells of 8-32 px at 128 px; the first world's 6-58 px things, up to 7, were mostly below
 # one cell, and thing PQ stayed near 10 on the toy budget; docs/results.md).
-SIZE_RANGE = (0.2, 0.45)
+SIZE_RANGE = (0.15, 0.4)
 MAX_OBJECTS = 4
 OVERLAP_PROB = 0.25
 
