@@ -16,6 +16,7 @@ _base_ = ['./omgseg_tiny_toy-coco-panoptic.py', '../_base_/datasets/toy_video.py
 toy_clip = 'data/toy/tiny_clip_pretrained.pth'
 embed_dir = 'data/toy/class_embeddings/pretrained/'
 vocabulary = dict(merge=['toy', 'cityscapes_panoptic'])
+pos_scale, pos_temperature = 8 * 3.141592653589793, 100.0
 
 model = dict(
     # frozen, as OMG-Seg's CLIP: the open-vocabulary fusion needs the features the CLIP head
@@ -24,11 +25,16 @@ model = dict(
     # the merged vocabulary (a dict) replaces the base's 'toy' (a name)
     panoptic_head=dict(vocabulary=dict(vocabulary, _delete_=True),
                        class_embed_path=embed_dir + 'cotrain.pth',
-                       prompt_encoder=dict(type='PromptEncoder'),
                        # the first layer of a prompt query attends everywhere: on the toy
                        # interactive set (large objects) the prompts' shared initial mask
                        # otherwise hides the prompted things (see OMGQueryHead)
-                       mask_prompt_first_layer=False))
+                       mask_prompt_first_layer=False,
+                       # positions resolved to a few pixels: the memory's and the prompts' sine
+                       # encodings reach 4 periods per image side (the default, 2 pi, reaches
+                       # one), so a point prompt's query can attend to the thing under it
+                       positional_encoding=dict(scale=pos_scale, temperature=pos_temperature),
+                       prompt_encoder=dict(type='PromptEncoder', pos_scale=pos_scale,
+                                           pos_temperature=pos_temperature)))
 
 # -- training data ---------------------------------------------------------------------------
 toy_cityscapes_train = dict(
@@ -47,8 +53,10 @@ train_dataloader = dict(
     # one dataset per batch: image (1-frame) and video (2-frame) clips never share one
     batch_sampler=dict(type='TaskBatchSampler', group_by='dataset'),
     sampler=dict(_delete_=True, type='DatasetRatioSampler',
-                 # shares of the draws (COCO video, Cityscapes, VIPSeg, YouTube-VIS, prompts)
-                 ratios=[0.15, 0.05, 0.15, 0.15, 0.5], num_samples_per_epoch=560),
+                 # shares of the draws (COCO video, Cityscapes, VIPSeg, YouTube-VIS, prompts);
+                 # prompts learn mostly in the prompt-only stage, so co-training gives most
+                 # draws to object queries (it gave prompts 0.5 before toy world 2)
+                 ratios=[0.3, 0.05, 0.2, 0.2, 0.25], num_samples_per_epoch=560),
     dataset=dict(
         _delete_=True, type='JointDataset', vocabulary=vocabulary,
         datasets=[_base_.toy_coco_video_train, toy_cityscapes_train, _base_.toy_vipseg_train,

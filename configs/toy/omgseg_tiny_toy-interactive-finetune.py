@@ -1,7 +1,7 @@
 # Second stage of the toy schedule: the co-trained toy model (omgseg_tiny_toy-cotrain.py)
 # trained on prompt batches only. On this CPU budget prompted queries learn far more slowly than
-# object queries: inside co-training they reach interactive mIoU ~26 against ~18 untrained
-# (docs/results.md), so the toy job gives them 12 more epochs of their own.
+# object queries: after co-training their thing masks are still empty (interactive mIoU on
+# things under 1; docs/results.md), so the toy job gives them 12 more epochs of their own.
 #   bash tools/dist_train.sh configs/toy/omgseg_tiny_toy-interactive-finetune.py 2 \
 #       --cfg-options load_from=work_dirs/omgseg_tiny_toy-cotrain/epoch_12.pth
 # (tools/toy_demo.sh runs both stages.)

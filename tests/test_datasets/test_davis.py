@@ -19,7 +19,7 @@ from omgseg.datasets.transforms import LoadDAVISAnnotations
 from omgseg.structures import IGNORE_INDEX
 
 REPO = Path(__file__).resolve().parents[2]
-SEED, SIZE, FRAMES = 3, (64, 80), 6
+SEED, SIZE, FRAMES = 5, (64, 80), 6
 TEST_PIPELINE = [
     dict(type='ClipSample', all_frames=True),
     dict(type='ForEachFrame', transforms=[dict(type='LoadImageSafe'),

@@ -12,6 +12,7 @@ from PIL import Image
 
 from omgseg.datasets.toy import (CATEGORIES, STUFF_CLASSES, THING_CLASSES, amodal_mask,
                                  generate_toy_coco, make_scene, render, scene_seed)
+from omgseg.datasets.toy.world import MAX_OBJECTS, SIZE_RANGE
 
 SEED, NUM_TRAIN, NUM_VAL = 0, 12, 6
 REPO = Path(__file__).resolve().parents[2]
@@ -163,6 +164,32 @@ def test_dataset_exercises_hard_cases(toy_coco):
             multi += any(n >= 2 for n in per_class.values())
     assert crowd >= 1 and multi >= 1 and small >= 1 and large >= 1
     assert len(stuff_seen) == len(STUFF_CLASSES)
+
+
+def test_scene_sizes_counts_and_overlap_follow_the_world_settings():
+    """Object sizes (longest side) stay in SIZE_RANGE of the image side, at most MAX_OBJECTS
+    single objects per scene, and overlap_prob decides how often one is placed on another."""
+    side = {}
+    for overlap in (0.0, 1.0):
+        near = []
+        for index in range(60):
+            scene = make_scene(scene_seed(SEED, 'train', index), 128, 128, overlap_prob=overlap)
+            single = [o for o in scene.objects if not o.iscrowd]
+            assert len(single) <= MAX_OBJECTS
+            for o in single:
+                longest = 2 * max(o.half_w, o.half_h)
+                assert SIZE_RANGE[0] * 128 - 1e-6 <= longest <= SIZE_RANGE[1] * 128 + 1e-6
+                side.setdefault(overlap, []).append(longest)
+            # centre distance of each later object to its nearest earlier one, in its sizes
+            for k, o in enumerate(single[1:], 1):
+                near.append(min(np.hypot(o.cx - p.cx, o.cy - p.cy) / max(p.half_w, p.half_h)
+                                for p in single[:k]))
+        # placed on an earlier object: within 0.6 * 2 * its half extent on each axis
+        close = np.mean(np.asarray(near) <= 1.2 * np.sqrt(2))
+        assert close == 1.0 if overlap == 1.0 else close < 0.5
+    assert np.median(side[0.0]) > 25  # the first world: ~19 px
+    with pytest.raises(ValueError, match='overlap_prob'):
+        make_scene(0, overlap_prob=1.5)
 
 
 def test_world_matches_files_and_exposes_occlusion(toy_coco):

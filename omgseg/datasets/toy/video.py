@@ -18,7 +18,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .world import Scene, ToyObject, make_scene, render, scene_seed
+from .world import MAX_OBJECTS, Scene, ToyObject, make_scene, render, scene_seed
 
 # Videos draw their scenes from a separate stream of each split, so video ``i`` is never the
 # same scene as toy COCO image ``i`` (image indices stay far below this offset).
@@ -101,7 +101,7 @@ def _plan_hide(rng, obj: ToyObject, occluder: ToyObject, T: int) -> ToyObject:
 
 
 def make_video_scene(seed: int, split: str, index: int, height: int = 128, width: int = 128,
-                     num_frames: int = 8, *, max_objects: int = 7) -> Scene:
+                     num_frames: int = 8, *, max_objects: int = MAX_OBJECTS) -> Scene:
     """Video ``index`` of ``split``: a crowd-free scene with trajectories planned for
     ``num_frames`` frames (deterministic in ``(seed, split, index)`` and the sizes).
 

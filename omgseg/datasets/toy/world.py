@@ -49,6 +49,13 @@ _ASPECT = ((1.8, 2.4), (0.85, 1.0), (0.45, 0.6), (0.6, 0.8), (0.7, 0.9))
 _ROAD, _SKY, _GRASS = (NUM_THINGS + STUFF_CLASSES.index(n) for n in ('road', 'sky', 'grass'))
 _VOID_BLOTCH_RGB = (28, 28, 30)
 _SPLIT_OFFSETS = {'train': 0, 'val': 1_000_000, 'test': 2_000_000}
+# Things of 19-51 px (longest side) in 128 px images, at most 4 per scene, a quarter of them
+# placed on an earlier one: large enough for the stride-8..32 memory the decoder attends to
+# (cells of 8-32 px at 128 px; the first world's 6-58 px things, up to 7, were mostly below
+# one cell, and thing PQ stayed near 10 on the toy budget; docs/results.md).
+SIZE_RANGE = (0.15, 0.4)
+MAX_OBJECTS = 4
+OVERLAP_PROB = 0.25
 
 
 def scene_seed(seed: int, split: str, index: int) -> int:
@@ -136,18 +143,22 @@ def _jitter_colour(rng, label):
     return tuple(int(c) for c in np.clip(base + rng.uniform(-25, 25, 3), 0, 255))
 
 
-def make_scene(seed: int, height: int = 128, width: int = 128, *, max_objects: int = 7,
-               crowd_prob: float = 0.2, max_speed: float = 3.0,
-               size_range: tuple[float, float] = (0.05, 0.45)) -> Scene:
+def make_scene(seed: int, height: int = 128, width: int = 128, *,
+               max_objects: int = MAX_OBJECTS, crowd_prob: float = 0.2, max_speed: float = 3.0,
+               size_range: tuple[float, float] = SIZE_RANGE,
+               overlap_prob: float = OVERLAP_PROB) -> Scene:
     """Sample a scene from ``numpy.random.default_rng(seed)`` (deterministic).
 
     Object sizes (longest side) are log-uniform in ``size_range * min(height, width)``;
-    objects repeat classes, overlap (occlusion), may be truncated by the frame, and move with
-    up to ``max_speed`` px/frame per axis. With probability ``crowd_prob`` a cluster of small
+    objects repeat classes, overlap (each one, with probability ``overlap_prob``, is placed on
+    an earlier one: occlusion), may be truncated by the frame, and move with up to
+    ``max_speed`` px/frame per axis. With probability ``crowd_prob`` a cluster of small
     objects of one class is added as one crowd object behind the others.
     """
     if height < 16 or width < 16:
         raise ValueError(f'toy scenes need height, width >= 16, got {(height, width)}')
+    if not 0 <= overlap_prob <= 1:
+        raise ValueError(f'overlap_prob must lie in [0, 1], got {overlap_prob}')
     if not 0 < size_range[0] <= size_range[1]:
         raise ValueError(f'size_range must satisfy 0 < low <= high, got {size_range}')
     rng = np.random.default_rng(seed)
@@ -205,7 +216,7 @@ def make_scene(seed: int, height: int = 128, width: int = 128, *, max_objects: i
     for _ in range(n_obj):
         size = float(np.exp(rng.uniform(np.log(size_range[0] * S), np.log(size_range[1] * S))))
         prev = [o for o in objects if not o.iscrowd]
-        if prev and rng.random() < 0.4:  # deliberately overlap an earlier object
+        if prev and rng.random() < overlap_prob:  # deliberately overlap an earlier object
             ref = prev[int(rng.integers(len(prev)))]
             off = rng.uniform(-0.6, 0.6, 2) * max(ref.half_w, ref.half_h) * 2
             cx, cy = ref.cx + off[0], ref.cy + off[1]

@@ -7,6 +7,7 @@ not depend on which other prompts share the batch.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -35,20 +36,32 @@ class PromptEncoder(nn.Module):
             original always does; ``False`` trains on the exact boxes).
         noise_scale: jitter amplitude; the noise is uniform in +-(w/2, h/2, w, h) of the
             cxcywh box times ``noise_scale * 0.01`` (the original's 0.4 and 0.01).
+        pos_temperature: temperature of the sine encoding (the original's 10000): the C/2
+            features per coordinate have wavelengths from one image side up to
+            ``pos_temperature`` times longer.
+        pos_scale: the normalised coordinate is multiplied by this (the original's 2 pi) before
+            the sine encoding; larger values give shorter wavelengths (2 pi / ``pos_scale`` of
+            the image side at the shortest), so nearby points are told apart.
     """
 
     def __init__(self, *, feat_channels: int = 256, num_mask_tokens: int = 1,
-                 jitter: bool = True, noise_scale: float = 0.4) -> None:
+                 jitter: bool = True, noise_scale: float = 0.4,
+                 pos_temperature: float = 10000.0, pos_scale: float = 2 * math.pi) -> None:
         super().__init__()
         if feat_channels % 2:
             raise ValueError(f'PromptEncoder: feat_channels must be even (C/2 sine features '
                              f'per coordinate), got {feat_channels}.')
+        if pos_temperature <= 1 or pos_scale <= 0:
+            raise ValueError(f'PromptEncoder: pos_temperature must be > 1 and pos_scale > 0, got '
+                             f'{pos_temperature} and {pos_scale}.')
         if num_mask_tokens < 1:
             raise ValueError(f'PromptEncoder: num_mask_tokens must be >= 1, '
                              f'got {num_mask_tokens}.')
         self.feat_channels = feat_channels
         self.jitter = jitter
         self.noise_scale = noise_scale
+        self.pos_temperature = pos_temperature
+        self.pos_scale = pos_scale
         self.mask_tokens = nn.Embedding(num_mask_tokens, feat_channels)
         self.pb_embedding = nn.Embedding(2, feat_channels)
         self.pos_linear = nn.Linear(2 * feat_channels, feat_channels)
@@ -80,7 +93,9 @@ class PromptEncoder(nn.Module):
         # the original encodes sigmoid(inverse_sigmoid(box)): the round trip keeps boxes off
         # exactly 0 and 1 (a zero-size point has w = h = 1e-5) and rounds like the original
         cxcywh = inverse_sigmoid(cxcywh.clamp(0.0, 1.0), eps=1e-5).sigmoid()
-        enc = coordinate_to_encoding(cxcywh, num_feats=self.feat_channels // 2)  # (B, P, 2C)
+        enc = coordinate_to_encoding(cxcywh, num_feats=self.feat_channels // 2,
+                                     temperature=self.pos_temperature,
+                                     scale=self.pos_scale)                # (B, P, 2C)
         positional = self.pos_linear(enc)
         content = self.pb_embedding(kinds) + self.mask_tokens.weight[0]
         eye = torch.eye(p, dtype=torch.bool, device=boxes.device)

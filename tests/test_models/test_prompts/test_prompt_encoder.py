@@ -62,6 +62,27 @@ def test_positional_is_sine_encoding_of_cxcywh_normalised_by_image_size(encoder)
     assert not torch.allclose(pos, pos_pad, atol=1e-4)
 
 
+def test_encoding_scale_and_temperature_options():
+    """``pos_scale`` / ``pos_temperature`` reach the sine encoding; a larger scale tells two
+    nearby points apart more sharply; bad values are refused."""
+    torch.manual_seed(0)
+    sharp = PromptEncoder(feat_channels=C, pos_scale=8 * math.pi, pos_temperature=100.0).eval()
+    boxes = torch.tensor([[[8., 4., 24., 20.], [10., 4., 26., 20.]]])
+    kinds = torch.zeros(1, 2, dtype=torch.long)
+    _, pos, _ = sharp(boxes, kinds, (40, 80), num_heads=1)
+    cxcywh = torch.tensor([[[16 / 80, 12 / 40, 16 / 80, 16 / 40],
+                            [18 / 80, 12 / 40, 16 / 80, 16 / 40]]])
+    raw = {s: coordinate_to_encoding(cxcywh, num_feats=C // 2, temperature=t, scale=s)
+           for s, t in ((2 * math.pi, 10000), (8 * math.pi, 100.0))}
+    assert torch.allclose(pos, sharp.pos_linear(raw[8 * math.pi]), atol=1e-6)
+    # the two points, 2 px apart in an 80 px image, differ more in the sharper encoding
+    gap = {s: (e[0, 0] - e[0, 1]).norm() for s, e in raw.items()}
+    assert gap[8 * math.pi] > 3 * gap[2 * math.pi]
+    for bad in (dict(pos_scale=0.0), dict(pos_temperature=1.0)):
+        with pytest.raises(ValueError, match='pos_temperature must be > 1 and pos_scale > 0'):
+            PromptEncoder(feat_channels=C, **bad)
+
+
 def test_point_boxes_overhanging_the_border_are_clamped(encoder):
     pts = torch.tensor([[[0., 0.], [10., 5.]]])
     boxes = point_boxes(pts)
@@ -85,9 +106,9 @@ def test_training_jitter_only_with_flag_and_small(monkeypatch):
     import omgseg.models.prompts.prompt_encoder as pe
     seen = []
 
-    def spy(coords, num_feats):
+    def spy(coords, num_feats, **kwargs):
         seen.append(coords.clone())
-        return coordinate_to_encoding(coords, num_feats)
+        return coordinate_to_encoding(coords, num_feats, **kwargs)
 
     monkeypatch.setattr(pe, 'coordinate_to_encoding', spy)
     enc = PromptEncoder(feat_channels=C, jitter=True).train()
