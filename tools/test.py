@@ -1,7 +1,7 @@
 """Evaluate a checkpoint on a config's test set.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--show-dir DIR] [--out F.pkl]
-                         [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+                         [--amp bf16|fp16] [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 """
 import argparse
 import json
@@ -10,7 +10,8 @@ import os.path as osp
 from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
-from omgseg.utils.launch import add_launch_args, load_config, parse_launch_args, prepare_cfg
+from omgseg.utils.launch import (AMP_CHOICES, add_launch_args, apply_test_amp, load_config,
+                                 parse_launch_args, prepare_cfg)
 
 
 def parse_args() -> argparse.Namespace:
@@ -21,6 +22,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--show-dir', help='write an overlay of every test frame here '
                         '(<video>/<frame>.jpg for videos, <image stem>.jpg for images)')
     parser.add_argument('--out', help='dump raw predictions to this .pkl file')
+    parser.add_argument('--amp', choices=AMP_CHOICES, default=None,
+                        help='mixed-precision inference: the forward passes run under autocast '
+                        '(bf16 on any device, fp16 on GPUs); metrics are computed in fp32')
     add_launch_args(parser)
     return parse_launch_args(parser)
 
@@ -32,6 +36,8 @@ def main() -> None:
     cfg = load_config(args.config, launcher=args.launcher, cfg_options=args.cfg_options,
                       work_dir=args.work_dir)
     prepare_cfg(cfg)
+    if args.amp:
+        apply_test_amp(cfg, args.amp)
     cfg.load_from = args.checkpoint
     if args.show_dir:
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [

@@ -32,6 +32,8 @@ from omgseg.registry import LOOPS
 from omgseg.vocab import vocabulary_from
 from omgseg.vocab.embedding_file import load_class_embeddings
 
+from .autocast_test_loop import inference_autocast
+
 _ENTRY_KEYS = {'name', 'dataloader', 'evaluator', 'test_cfg', 'vocabulary', 'class_embed_path'}
 
 
@@ -128,7 +130,7 @@ class _MultiDatasetMixin:
     def _run_entry_iter(self, idx: int, data_batch, evaluator, hook_prefix: str) -> None:
         self.runner.call_hook(f'before_{hook_prefix}_iter', batch_idx=idx,
                               data_batch=data_batch)
-        with autocast(enabled=self.fp16):
+        with autocast(enabled=self.fp16), inference_autocast(self.runner.model, self.amp):
             outputs = self.runner.model.test_step(data_batch)
         evaluator.process(data_samples=outputs, data_batch=data_batch)
         self.runner.call_hook(f'after_{hook_prefix}_iter', batch_idx=idx,
@@ -142,8 +144,10 @@ class MultiDatasetValLoop(_MultiDatasetMixin, ValLoop):
     def __init__(self, runner, dataloader, evaluator, *, name: str = 'val',
                  extra: Sequence[dict] = (), test_cfg: dict | None = None,
                  vocabulary: str | dict | None = None, class_embed_path: str | None = None,
-                 fp16: bool = False) -> None:
+                 fp16: bool = False, amp: str | None = None) -> None:
         super().__init__(runner, dataloader, evaluator, fp16=fp16)
+        inference_autocast(torch.nn.Linear(1, 1), amp)  # an unknown dtype fails at build
+        self.amp = amp
         self._setup_entries(name, extra, 'val', dict(test_cfg=test_cfg, vocabulary=vocabulary,
                                                       class_embed_path=class_embed_path))
 
@@ -158,8 +162,10 @@ class MultiDatasetTestLoop(_MultiDatasetMixin, TestLoop):
     def __init__(self, runner, dataloader, evaluator, *, name: str = 'test',
                  extra: Sequence[dict] = (), test_cfg: dict | None = None,
                  vocabulary: str | dict | None = None, class_embed_path: str | None = None,
-                 fp16: bool = False) -> None:
+                 fp16: bool = False, amp: str | None = None) -> None:
         super().__init__(runner, dataloader, evaluator, fp16=fp16)
+        inference_autocast(torch.nn.Linear(1, 1), amp)  # an unknown dtype fails at build
+        self.amp = amp
         self._setup_entries(name, extra, 'test', dict(test_cfg=test_cfg, vocabulary=vocabulary,
                                                       class_embed_path=class_embed_path))
 

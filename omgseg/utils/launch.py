@@ -85,6 +85,28 @@ def apply_amp(cfg: Config, amp: str) -> Config:
     return cfg
 
 
+def apply_test_amp(cfg: Config, amp: str) -> Config:
+    """Run the test loop's forward passes under autocast to ``amp`` ('bf16' / 'fp16'):
+    mmengine's ``TestLoop`` becomes ``AutocastTestLoop``, omgseg's multi-dataset loop gets
+    ``amp``. Raises ``ValueError`` for another dtype or loop, or a device without it."""
+    if amp not in AMP_CHOICES:
+        raise ValueError(f'--amp must be one of {AMP_CHOICES}, got {amp!r}.')
+    if amp == 'bf16':
+        _check_amp_device(amp)
+    elif not torch.cuda.is_available():
+        raise ValueError('--amp fp16 inference needs a GPU here; use --amp bf16 (autocast also '
+                         'runs on CPU) or drop --amp.')
+    loop = cfg.test_cfg.get('type', 'TestLoop')
+    if loop in ('TestLoop', 'mmengine.TestLoop'):
+        cfg.test_cfg.type = 'AutocastTestLoop'
+    elif loop not in ('AutocastTestLoop', 'MultiDatasetTestLoop'):
+        raise ValueError(f'--amp needs test_cfg.type TestLoop, AutocastTestLoop or '
+                         f'MultiDatasetTestLoop, got {loop!r}.')
+    cfg.test_cfg.pop('fp16', None)
+    cfg.test_cfg.amp = amp
+    return cfg
+
+
 def prepare_cfg(cfg: Config, *, amp: str | bool | None = None,
                 auto_scale_lr: bool = False) -> Config:
     """Pick the distributed set-up for this machine and apply --amp / --auto-scale-lr.

@@ -68,6 +68,18 @@ def test_dist_test_reproduces_training_pq(dist_run, tmp_path):
     assert len(overlays) == 8
 
 
+
+def test_bf16_inference_scores_close_to_fp32(dist_run, tmp_path):
+    """tools/test.py --amp bf16: the forward passes under bf16 autocast, metrics in fp32."""
+    cfg, work = dist_run
+    train_pq = float(METRIC.findall(_log(work))[-1])
+    proc = run_tool('tools/test.py', str(cfg), str(work / 'epoch_2.pth'), '--amp', 'bf16',
+                    '--work-dir', str(tmp_path / 'test'))
+    assert 'the forward passes run under bf16 autocast' in _log(tmp_path / 'test'), proc.stdout
+    metrics = json.loads((tmp_path / 'test' / 'test_metrics.json').read_text())
+    # bf16 keeps ~3 significant digits: a few masks or labels may flip on the toy model
+    assert abs(metrics['panoptic/PQ'] - train_pq) < 10.0, (metrics, train_pq)
+
 def test_resume_continues_from_last_checkpoint(toy_root, tmp_path):
     work = tmp_path / 'work'
     one = _write_cfg(toy_root, tmp_path / 'one.py', **{
