@@ -6,17 +6,15 @@ weights and sums it, and its backward scatters through ``grid_sample``'s generic
 pixel decoder's shapes most of that time is memory traffic. These kernels read the four
 neighbours of a sampling point, weight them by the bilinear and attention weights and add them
 into the output in one pass, with the conventions of mmcv's kernels (pixel centres at
-``loc * size - 0.5``, zero outside the map). The backward runs one (batch, head) slice per
-thread, so the scatter into the value gradient has no races and the result does not depend on
-the thread count. Parity with the PyTorch path (values and gradients) is tested.
+``loc * size - 0.5``, zero outside the map). Parity with the PyTorch path (values and
+gradients) is tested.
 
-Numba compiles the kernels at the first call (cached on disk); they compute in fp32 on up to
-``torch.get_num_threads()`` threads. Calls are serialised by a lock: numba's default threading
-layer must not be entered from two Python threads at once (e.g. a web demo's workers).
+Numba compiles the kernels at the first call (cached on disk); they compute in fp32, on one
+thread: numba's parallel loops made 2-process CPU training 3-4x slower (its thread pool
+competes with torch's and the other process for the cores), so they are serial, which also
+makes them safe to call from several Python threads (e.g. a web demo's workers).
 """
 from __future__ import annotations
-
-import threading
 
 import numba
 import numpy as np
@@ -58,12 +56,12 @@ def _tap(start, step, frac, size):  # pragma: no cover - compiled
     return index, frac if step else np.float32(1.0) - frac
 
 
-@numba.njit(cache=True, nogil=True, parallel=True, boundscheck=False)
+@numba.njit(cache=True, nogil=True, boundscheck=False)
 def _forward(value, shapes, starts, loc, attn, out):  # pragma: no cover - compiled
     """value (B, S, nH, D), loc (B, Q, nH, L, P, 2), attn (B, Q, nH, L, P) -> out (B, Q, nH, D)."""
     batch, n_query, n_heads, n_levels, n_points, _ = loc.shape
     dim = value.shape[3]
-    for bq in numba.prange(batch * n_query):
+    for bq in range(batch * n_query):
         b = bq // n_query
         q = bq % n_query
         for h in range(n_heads):
@@ -86,13 +84,13 @@ def _forward(value, shapes, starts, loc, attn, out):  # pragma: no cover - compi
                                 acc[d] += w * row[d]
 
 
-@numba.njit(cache=True, nogil=True, parallel=True, boundscheck=False)
+@numba.njit(cache=True, nogil=True, boundscheck=False)
 def _backward(value, shapes, starts, loc, attn, grad_out, grad_value, grad_loc,
               grad_attn):  # pragma: no cover - compiled
     """Gradients of :func:`_forward` for value (zero-initialised), locations and weights."""
     batch, n_query, n_heads, n_levels, n_points, _ = loc.shape
     dim = value.shape[3]
-    for bh in numba.prange(batch * n_heads):  # one thread owns grad_value[b, :, h]
+    for bh in range(batch * n_heads):
         b = bh // n_heads
         h = bh % n_heads
         for q in range(n_query):
@@ -133,13 +131,6 @@ def _numpy(t: torch.Tensor) -> np.ndarray:
     return t.detach().numpy()
 
 
-_LOCK = threading.Lock()
-
-
-def _threads() -> None:
-    numba.set_num_threads(max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS)))
-
-
 class MSDeformAttnCPUFunction(torch.autograd.Function):
     """Autograd wrapper of the two kernels; arguments as :func:`ms_deform_attn_cpu`."""
 
@@ -149,10 +140,8 @@ class MSDeformAttnCPUFunction(torch.autograd.Function):
                 attention_weights: torch.Tensor) -> torch.Tensor:
         b, _, num_heads, head_dim = value.shape
         out = value.new_empty(b, sampling_locations.shape[1], num_heads, head_dim)
-        with _LOCK:
-            _threads()
-            _forward(_numpy(value), _numpy(spatial_shapes), _numpy(level_start_index),
-                     _numpy(sampling_locations), _numpy(attention_weights), _numpy(out))
+        _forward(_numpy(value), _numpy(spatial_shapes), _numpy(level_start_index),
+                 _numpy(sampling_locations), _numpy(attention_weights), _numpy(out))
         ctx.save_for_backward(value, spatial_shapes, level_start_index, sampling_locations,
                               attention_weights)
         return out.view(b, -1, num_heads * head_dim)
@@ -165,11 +154,9 @@ class MSDeformAttnCPUFunction(torch.autograd.Function):
         grad_loc = torch.empty_like(locations)
         grad_attn = torch.empty_like(weights)
         grad_out = grad_out.float().contiguous().view(value.shape[0], -1, *value.shape[2:])
-        with _LOCK:
-            _threads()
-            _backward(_numpy(value), _numpy(spatial_shapes), _numpy(level_start_index),
-                      _numpy(locations), _numpy(weights), _numpy(grad_out), _numpy(grad_value),
-                      _numpy(grad_loc), _numpy(grad_attn))
+        _backward(_numpy(value), _numpy(spatial_shapes), _numpy(level_start_index),
+                  _numpy(locations), _numpy(weights), _numpy(grad_out), _numpy(grad_value),
+                  _numpy(grad_loc), _numpy(grad_attn))
         return grad_value, None, None, grad_loc, grad_attn
 
 
