@@ -21,17 +21,17 @@ PROMPTS = str(ROOT / 'configs' / 'toy' / 'omgseg_tiny_toy-interactive-finetune.p
 # Video metrics swing between such runs (VPQ 51.5 / 62.8, AP 12.7 / 20.5), so the floors sit
 # well under the lower one and well over the untrained model.
 EXPECTED = {
-    'coco_panoptic/panoptic/PQ': 40.0,          # 54.7 / 53.4 / 0.5
+    'coco_panoptic/panoptic/PQ': 40.0,          # 54.7 / 53.4 / 0.0
     'coco_panoptic/panoptic/PQ_th': 15.0,       # 29.9 / 27.7 / 0.0
     'coco_panoptic/semantic/mIoU': 60.0,        # 82.0 / 80.8 / 5.9
     'cityscapes_panoptic/panoptic/PQ': 22.0,    # 33.9 / 32.8 / 0.0
     'vipseg/vipseg/VPQ': 35.0,                  # 51.5 / 62.8 / 0.0
     'vipseg/vipseg/mIoU': 55.0,                 # 75.6 / 82.8 / 7.2
     'youtube_vis/ytvis/AP': 6.0,                # 12.7 / 20.5 / 0.0
-    'davis/davis/J&F-Mean': 55.0,               # 87.9 / 84.7 / 3.3
+    'davis/davis/J&F-Mean': 55.0,               # 87.9 / 84.7 / 4.3
 }
-# after the prompt stage: 52.6 (things 20.9) / 58.5 (things 35.4); untrained 18.4 (things
-# 2.6); co-training alone 26.9 (things 0.2)
+# after the prompt stage: 52.6 (things 20.9) / 58.5 (things 35.4); untrained 4.7 (things
+# 0.8); co-training alone 26.9 (things 0.2)
 PROMPT_MIOU = 40.0
 PROMPT_THING_MIOU = 10.0
 
