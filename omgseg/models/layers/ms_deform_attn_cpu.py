@@ -61,27 +61,26 @@ def _forward(value, shapes, starts, loc, attn, out):  # pragma: no cover - compi
     """value (B, S, nH, D), loc (B, Q, nH, L, P, 2), attn (B, Q, nH, L, P) -> out (B, Q, nH, D)."""
     batch, n_query, n_heads, n_levels, n_points, _ = loc.shape
     dim = value.shape[3]
-    for bq in range(batch * n_query):
-        b = bq // n_query
-        q = bq % n_query
-        for h in range(n_heads):
-            acc = out[b, q, h]
-            acc[:] = 0.0
-            for lvl in range(n_levels):
-                for p in range(n_points):
-                    x0, y0, lx, ly, height, width, start = _point(loc, shapes, starts, b, q, h,
-                                                                  lvl, p)
-                    a = attn[b, q, h, lvl, p]
-                    for dy in range(2):
-                        yy, wy = _tap(y0, dy, ly, height)
-                        for dx in range(2):
-                            xx, wx = _tap(x0, dx, lx, width)
-                            if yy < 0 or xx < 0:
-                                continue
-                            w = np.float32(a * wy * wx)
-                            row = value[b, start + yy * width + xx, h]
-                            for d in range(dim):
-                                acc[d] += w * row[d]
+    for b in range(batch):
+        for q in range(n_query):
+            for h in range(n_heads):
+                acc = out[b, q, h]
+                acc[:] = 0.0
+                for lvl in range(n_levels):
+                    for p in range(n_points):
+                        x0, y0, lx, ly, height, width, start = _point(loc, shapes, starts, b, q, h,
+                                                                      lvl, p)
+                        a = attn[b, q, h, lvl, p]
+                        for dy in range(2):
+                            yy, wy = _tap(y0, dy, ly, height)
+                            for dx in range(2):
+                                xx, wx = _tap(x0, dx, lx, width)
+                                if yy < 0 or xx < 0:
+                                    continue
+                                w = np.float32(a * wy * wx)
+                                row = value[b, start + yy * width + xx, h]
+                                for d in range(dim):
+                                    acc[d] += w * row[d]
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
@@ -90,41 +89,40 @@ def _backward(value, shapes, starts, loc, attn, grad_out, grad_value, grad_loc,
     """Gradients of :func:`_forward` for value (zero-initialised), locations and weights."""
     batch, n_query, n_heads, n_levels, n_points, _ = loc.shape
     dim = value.shape[3]
-    for bh in range(batch * n_heads):
-        b = bh // n_heads
-        h = bh % n_heads
-        for q in range(n_query):
-            g = grad_out[b, q, h]
-            for lvl in range(n_levels):
-                for p in range(n_points):
-                    x0, y0, lx, ly, height, width, start = _point(loc, shapes, starts, b, q, h,
-                                                                  lvl, p)
-                    a = attn[b, q, h, lvl, p]
-                    sampled = 0.0  # bilinear sample . g
-                    d_lx = 0.0     # d(sample . g) / d lx
-                    d_ly = 0.0
-                    for dy in range(2):
-                        yy, wy = _tap(y0, dy, ly, height)
-                        sy = 1.0 if dy else -1.0  # d wy / d ly
-                        for dx in range(2):
-                            xx, wx = _tap(x0, dx, lx, width)
-                            if yy < 0 or xx < 0:
-                                continue
-                            sx = 1.0 if dx else -1.0
-                            row = value[b, start + yy * width + xx, h]
-                            grow = grad_value[b, start + yy * width + xx, h]
-                            w = np.float32(a * wy * wx)
-                            dot = 0.0
-                            for d in range(dim):
-                                dot += g[d] * row[d]
-                                grow[d] += w * g[d]
-                            sampled += wy * wx * dot
-                            d_lx += sx * wy * dot
-                            d_ly += sy * wx * dot
-                    grad_attn[b, q, h, lvl, p] = sampled
-                    # x = loc_x * width - 0.5, so d/d loc_x = width * d/dx
-                    grad_loc[b, q, h, lvl, p, 0] = a * d_lx * width
-                    grad_loc[b, q, h, lvl, p, 1] = a * d_ly * height
+    for b in range(batch):
+        for h in range(n_heads):
+            for q in range(n_query):
+                g = grad_out[b, q, h]
+                for lvl in range(n_levels):
+                    for p in range(n_points):
+                        x0, y0, lx, ly, height, width, start = _point(loc, shapes, starts, b, q, h,
+                                                                      lvl, p)
+                        a = attn[b, q, h, lvl, p]
+                        sampled = 0.0  # bilinear sample . g
+                        d_lx = 0.0     # d(sample . g) / d lx
+                        d_ly = 0.0
+                        for dy in range(2):
+                            yy, wy = _tap(y0, dy, ly, height)
+                            sy = 1.0 if dy else -1.0  # d wy / d ly
+                            for dx in range(2):
+                                xx, wx = _tap(x0, dx, lx, width)
+                                if yy < 0 or xx < 0:
+                                    continue
+                                sx = 1.0 if dx else -1.0
+                                row = value[b, start + yy * width + xx, h]
+                                grow = grad_value[b, start + yy * width + xx, h]
+                                w = np.float32(a * wy * wx)
+                                dot = 0.0
+                                for d in range(dim):
+                                    dot += g[d] * row[d]
+                                    grow[d] += w * g[d]
+                                sampled += wy * wx * dot
+                                d_lx += sx * wy * dot
+                                d_ly += sy * wx * dot
+                        grad_attn[b, q, h, lvl, p] = sampled
+                        # x = loc_x * width - 0.5, so d/d loc_x = width * d/dx
+                        grad_loc[b, q, h, lvl, p, 0] = a * d_lx * width
+                        grad_loc[b, q, h, lvl, p, 1] = a * d_ly * height
 
 
 def _numpy(t: torch.Tensor) -> np.ndarray:
