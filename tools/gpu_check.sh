@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Check omgseg on a GPU machine in one go (the steps' time limits add up to 465 s):
+# Check omgseg on a GPU machine in one go (the steps' time limits add up to 480 s):
 #
 #   OUT=results/ bash tools/gpu_check.sh [WHEELHOUSE]
 #
@@ -10,7 +10,8 @@
 #    bf16 training step and clip inference of the full-size model, --amp fp16);
 # 3. benchmarks training of the full-size model (random weights, 736 x 1280, 2-frame clips,
 #    batch 1): fp32 / bf16 x PyTorch / Triton (/ mmcv) deformable attention, then bf16 with
-#    activation checkpointing; the deformable-attention kernels alone; the FLOP count.
+#    activation checkpointing, then bf16 with and without torch.compile of the decoder layers;
+#    the deformable-attention kernels alone; the FLOP count.
 # Every step writes its log (and JSON where there is one) under $OUT and has its own time
 # limit; a failing step is recorded in $OUT/summary.txt and the next one still runs.
 set -uo pipefail
@@ -44,14 +45,17 @@ from omgseg.models.layers.ms_deform_attn import mmcv_has_cuda_ops, triton_missin
 print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name()); \
 print('bf16', torch.cuda.is_bf16_supported(), 'mmcv', mmcv.__version__, 'mmcv CUDA ops', \
 mmcv_has_cuda_ops(), 'triton', triton_missing() or 'ok')"
-step cuda_tests 120 "$PYTHON" -m pytest -q -m cuda -p no:cacheprovider -rs \
+step cuda_tests 105 "$PYTHON" -m pytest -q -m cuda -p no:cacheprovider -rs \
     --junitxml="$OUT/cuda_tests.xml" tests/test_models tests/test_utils
-step benchmark_train 120 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
+step benchmark_train 105 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
     --random-init --steps 8 --warmup 3 --amp fp32,bf16 --msda pytorch,triton,mmcv \
     --json "$OUT/benchmark_train.json"
 step benchmark_train_cp 45 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
     --random-init --steps 5 --warmup 2 --amp bf16 --msda triton --with-cp \
     --json "$OUT/benchmark_train_cp.json"
+step benchmark_train_compile 45 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
+    --random-init --steps 4 --warmup 2 --amp bf16 --msda triton --compile \
+    --json "$OUT/benchmark_train_compile.json"
 step benchmark_msda 30 "$PYTHON" tools/analysis_tools/benchmark_msda.py
 step get_flops 30 "$PYTHON" tools/analysis_tools/get_flops.py "$CONFIG" --random-init \
     --device cuda

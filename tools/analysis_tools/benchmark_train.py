@@ -3,7 +3,7 @@ side by side in one run, each against the fp32 / PyTorch-kernel baseline of the 
 
     python tools/analysis_tools/benchmark_train.py CONFIG [--steps 10] [--warmup 3]
         [--amp fp32,bf16] [--msda pytorch,triton,mmcv] [--shape 736 1280] [--frames 2]
-        [--batch 1] [--num-workers 2] [--with-cp] [--random-init] [--json OUT]
+        [--batch 1] [--num-workers 2] [--with-cp] [--compile] [--random-init] [--json OUT]
         [--cfg-options k=v ...]
 
 Every variant builds the model afresh (same seed, so the same weights), trains it for
@@ -14,7 +14,9 @@ steps/s and images/s (frames/s) from the mean step time, the data-loading share 
 for the loader over the step time), peak GPU memory (``torch.cuda.max_memory_allocated``; n/a
 on CPU) and the final loss. Variants this machine cannot run (Triton on CPU without its
 interpreter, mmcv without CUDA ops, fp16 without CUDA, bf16 on a GPU without it) are listed
-as skipped with the reason. The paper's setting is the default: 736 x 1280, 2-frame clips,
+as skipped with the reason. ``--compile`` adds every variant again with the decoder layers
+compiled (``model.panoptic_head.compile_decoder=True``; compile time falls in the warm-up
+steps, so give at least 2). The paper's setting is the default: 736 x 1280, 2-frame clips,
 batch 1. On CPU use the tiny config and a small shape, e.g.
 ``benchmark_train.py configs/toy/omgseg_tiny_toy-coco-panoptic.py --random-init --shape 128 128
 --steps 3``.
@@ -69,6 +71,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--num-workers', type=int, default=2, help='DataLoader workers')
     parser.add_argument('--with-cp', action='store_true',
                         help='activation checkpointing (model.panoptic_head.with_cp=True)')
+    parser.add_argument('--compile', action='store_true',
+                        help='also run every variant with torch.compile of the decoder layers')
     parser.add_argument('--random-init', action='store_true',
                         help='read no weight or class-embedding file (speed does not depend '
                         'on them)')
@@ -96,10 +100,12 @@ def why_not(amp: str, kernel: str, device: torch.device) -> str | None:
     return None
 
 
-def run_variant(cfg: Config, args, amp: str, kernel: str, device: torch.device) -> dict:
+def run_variant(cfg: Config, args, amp: str, kernel: str, device: torch.device,
+                compiled: bool = False) -> dict:
     """Train one variant for warmup + steps steps and measure it."""
     cfg = cfg.copy()
-    cfg.merge_from_dict({'model.panoptic_head.pixel_decoder.msda_impl': kernel})
+    cfg.merge_from_dict({'model.panoptic_head.pixel_decoder.msda_impl': kernel,
+                         'model.panoptic_head.compile_decoder': compiled})
     if args.with_cp:
         cfg.merge_from_dict({'model.panoptic_head.with_cp': True})
     if amp != 'fp32':
@@ -134,7 +140,7 @@ def run_variant(cfg: Config, args, amp: str, kernel: str, device: torch.device) 
         loss = float(log['loss'])
     peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == 'cuda' else None
     mean = statistics.fmean(steps)
-    return dict(amp=amp, msda=kernel, step_s=mean, median_step_s=statistics.median(steps),
+    return dict(amp=amp, msda=kernel, compiled=compiled, step_s=mean, median_step_s=statistics.median(steps),
                 steps_per_s=1 / mean, images_per_s=args.batch * args.frames / mean,
                 data_share=sum(waits) / sum(steps), peak_mib=peak, loss=loss)
 
@@ -143,7 +149,7 @@ def print_table(rows: list[dict], base: dict | None) -> None:
     print(f'{"variant":18s} {"step s":>8s} {"steps/s":>8s} {"images/s":>9s} {"data %":>7s} '
           f'{"peak MiB":>9s} {"loss":>8s} {"speed-up":>9s} {"memory":>7s}')
     for r in rows:
-        name = f'{r["amp"]}/{r["msda"]}'
+        name = f'{r["amp"]}/{r["msda"]}' + ('+compile' if r.get('compiled') else '')
         if 'skipped' in r:
             print(f'{name:18s} skipped: {r["skipped"]}')
             continue
@@ -174,16 +180,17 @@ def main() -> None:
     for amp in args.amp:
         for kernel in args.msda:
             reason = why_not(amp, kernel, device)
-            if reason:
-                rows.append(dict(amp=amp, msda=kernel, skipped=reason))
-                continue
-            rows.append(run_variant(cfg, args, amp, kernel, device))
-            gc.collect()
-            if device.type == 'cuda':
-                torch.cuda.empty_cache()
+            for compiled in ((False, True) if args.compile else (False,)):
+                if reason:
+                    rows.append(dict(amp=amp, msda=kernel, compiled=compiled, skipped=reason))
+                    continue
+                rows.append(run_variant(cfg, args, amp, kernel, device, compiled))
+                gc.collect()
+                if device.type == 'cuda':
+                    torch.cuda.empty_cache()
     measured = [r for r in rows if 'skipped' not in r]
-    base = next((r for r in measured if r['amp'] == 'fp32' and r['msda'] == 'pytorch'),
-                measured[0] if measured else None)
+    base = next((r for r in measured if r['amp'] == 'fp32' and r['msda'] == 'pytorch'
+                 and not r['compiled']), measured[0] if measured else None)
     print_table(rows, base)
     if args.json:
         with open(args.json, 'w') as f:

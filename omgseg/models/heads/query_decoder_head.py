@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from mmdet.models.layers import Mask2FormerTransformerDecoder, SinePositionalEncoding3D
+from mmdet.models.layers import (Mask2FormerTransformerDecoder, SinePositionalEncoding,
+                                 SinePositionalEncoding3D)
 from mmengine.model import BaseModule, caffe2_xavier_init
 from torch import nn
 
-from omgseg.models.layers import build_mlp, check_with_cp, checkpoint_layers, mask_pool
+from omgseg.models.layers import (build_mlp, check_compile, check_with_cp, checkpoint_layers,
+                                  compile_layers, mask_pool)
 from omgseg.models.text.classifier import ORIGINAL_LOGIT_SCALE
 from omgseg.registry import MODELS
 from omgseg.vocab import vocabulary_from
@@ -57,6 +59,11 @@ class OMGQueryHead(BaseModule):
         pixel_decoder: config of :class:`OMGPixelDecoder`.
         transformer_decoder: config of mmdet's ``Mask2FormerTransformerDecoder``.
         num_transformer_feat_level: memory levels cycled through by the decoder layers (3).
+        level_cycle: the memory level (0 = coarsest, stride 32) each decoder layer attends to,
+            repeated over the layers; ``None`` is the original's coarse-to-fine ``(0, 1, 2)``.
+            On small images the coarsest level is a few cells (4 x 4 at 128 px), where a small
+            object is part of one cell mostly covered by its surroundings; ``(2, 1, 0)`` lets
+            the first layer of a query, and of a point prompt, see it at stride 8 first.
         positional_encoding: config of the 3D sine encoding of the memory.
         logit_scale: fixed temperature of the cosine classifier (the original's
             ``exp(4.6052)`` = 100.003 in float32).
@@ -68,9 +75,21 @@ class OMGQueryHead(BaseModule):
             for every prompt; where it covers large regions (stuff), the first layer cannot see
             a prompted thing at all. ``False`` lets that layer attend everywhere (the toy
             co-training job uses it; the released checkpoints were trained with ``True``).
+        pixel_pos_encoding: optional config of mmdet's 2D ``SinePositionalEncoding`` (its
+            ``num_feats`` defaults to ``feat_channels // 2``): the encoding of every pixel's
+            position, through learned 1x1 projections initialised to zero (one per memory level
+            and one for the mask features), is added to the pixel decoder's outputs. A frozen
+            backbone's features hardly carry where they are, so neither do the queries that
+            attend to them, and two objects of one class then share one mask; this gives
+            queries and mask features absolute position (as CoordConv / SOLO do). ``None`` (the
+            original) adds nothing; the toy co-training job uses it.
         with_cp: activation checkpointing in training of every transformer-decoder layer and,
             unless ``pixel_decoder.with_cp`` says otherwise, of the pixel decoder's encoder
             layers (less memory for about one more forward of them; same gradients).
+        compile_decoder: ``torch.compile`` every transformer-decoder layer (``True`` or a dict
+            of ``torch.compile`` keywords; compiled at their first call). Off by default:
+            whether it pays depends on the device and the sizes (``benchmark_train.py
+            --compile`` measures it).
         init_cfg: mmengine init config.
     """
 
@@ -79,10 +98,12 @@ class OMGQueryHead(BaseModule):
                  num_stuff_classes: int | None = None, vocabulary: str | dict | None = None,
                  clip_dim: int, class_embed_path: str, pixel_decoder: dict,
                  transformer_decoder: dict, num_transformer_feat_level: int = 3,
+                 level_cycle: tuple[int, ...] | list[int] | None = None,
                  positional_encoding: dict | None = None,
                  logit_scale: float = ORIGINAL_LOGIT_SCALE,
                  prompt_encoder: dict | None = None, mask_prompt_first_layer: bool = True,
-                 with_cp: bool = False, init_cfg: dict | None = None) -> None:
+                 pixel_pos_encoding: dict | None = None, with_cp: bool = False,
+                 compile_decoder: bool | dict = False, init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg=init_cfg)
         num_things_classes, num_stuff_classes, class_names = _class_counts(
             num_things_classes, num_stuff_classes, vocabulary)
@@ -91,6 +112,12 @@ class OMGQueryHead(BaseModule):
         self.num_classes = num_things_classes + num_stuff_classes
         self.num_queries = num_queries
         self.num_levels = num_transformer_feat_level
+        self.level_cycle = tuple(range(num_transformer_feat_level) if level_cycle is None
+                                 else level_cycle)
+        if not self.level_cycle or any(not 0 <= lvl < num_transformer_feat_level
+                                       for lvl in self.level_cycle):
+            raise ValueError(f'panoptic_head.level_cycle must list memory levels in '
+                             f'0..{num_transformer_feat_level - 1}, got {level_cycle!r}.')
         pixel_decoder = dict(pixel_decoder, in_channels=in_channels,
                              feat_channels=feat_channels, out_channels=feat_channels)
         self.with_cp = check_with_cp(with_cp, 'panoptic_head')
@@ -100,6 +127,9 @@ class OMGQueryHead(BaseModule):
         self.transformer_decoder = Mask2FormerTransformerDecoder(**transformer_decoder)
         if self.with_cp:
             checkpoint_layers(self.transformer_decoder.layers)
+        compile_opts = check_compile(compile_decoder, 'panoptic_head.compile_decoder')
+        if compile_opts is not None:
+            compile_layers(self.transformer_decoder.layers, compile_opts)
         self.num_heads = self.transformer_decoder.layers[0].cross_attn.num_heads
         # Identity projections keep the original's (empty) ``decoder_input_projs`` keys.
         self.decoder_input_projs = nn.ModuleList(
@@ -107,6 +137,14 @@ class OMGQueryHead(BaseModule):
         pos_cfg = dict(num_feats=feat_channels // 2, normalize=True)
         pos_cfg.update(positional_encoding or {})
         self.decoder_positional_encoding = SinePositionalEncoding3D(**pos_cfg)
+        self.pixel_pos_encoding = self.pixel_pos_projs = None
+        if pixel_pos_encoding is not None:
+            pix_cfg = dict(num_feats=feat_channels // 2, normalize=True)
+            pix_cfg.update(pixel_pos_encoding)
+            self.pixel_pos_encoding = SinePositionalEncoding(**pix_cfg)
+            self.pixel_pos_projs = nn.ModuleList(
+                nn.Conv2d(2 * pix_cfg['num_feats'], feat_channels, 1)
+                for _ in range(num_transformer_feat_level + 1))
         self.query_embed = nn.Embedding(num_queries, feat_channels)
         self.query_feat = nn.Embedding(num_queries, feat_channels)
         self.level_embed = nn.Embedding(num_transformer_feat_level, feat_channels)
@@ -134,6 +172,19 @@ class OMGQueryHead(BaseModule):
         for m in self.decoder_input_projs:
             if isinstance(m, nn.Conv2d):
                 caffe2_xavier_init(m, bias=0)
+        # zero: training starts from the plain pixel decoder and learns how much position to add
+        for m in self.pixel_pos_projs or ():
+            nn.init.zeros_(m.weight)
+            nn.init.zeros_(m.bias)
+
+    def _add_pixel_pos(self, maps: list[torch.Tensor]) -> list[torch.Tensor]:
+        """``maps`` (N, C, h_i, w_i), memories then mask features, plus their projected
+        position encodings (see ``pixel_pos_encoding``)."""
+        out = []
+        for proj, x in zip(self.pixel_pos_projs, maps):
+            pos = self.pixel_pos_encoding(x.new_zeros((1, *x.shape[-2:]), dtype=torch.bool))
+            out.append(x + proj(pos.to(x.dtype)))
+        return out
 
     def encode_prompts(self, boxes: torch.Tensor, kinds: torch.Tensor,
                        shapes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -228,6 +279,8 @@ class OMGQueryHead(BaseModule):
             ``query`` (:meth:`_prediction`).
         """
         mask_features, memories = self.pixel_decoder(feats)
+        if self.pixel_pos_projs is not None:
+            *memories, mask_features = self._add_pixel_pos([*memories, mask_features])
         bt, c, hm, wm = mask_features.shape
         b, t = bt // num_frames, num_frames
         mask_features = mask_features.view(b, t, c, hm, wm)
@@ -247,9 +300,10 @@ class OMGQueryHead(BaseModule):
             query_pos = self.query_embed.weight[None].expand(b, -1, -1)
         else:
             query, query_pos = queries
-        preds = [self._prediction(query, mask_features, sizes[0])]
+        cycle = self.level_cycle
+        preds = [self._prediction(query, mask_features, sizes[cycle[0]])]
         for i, layer in enumerate(self.transformer_decoder.layers):
-            lvl = i % self.num_levels
+            lvl = cycle[i % len(cycle)]
             attn_mask = preds[-1]['attn_mask']
             if i == 0 and queries is not None and not self.mask_prompt_first_layer:
                 attn_mask = torch.zeros_like(attn_mask)
@@ -257,6 +311,6 @@ class OMGQueryHead(BaseModule):
                           key_pos=key_pos[lvl], cross_attn_mask=attn_mask,
                           self_attn_mask=self_attn_mask, key_padding_mask=None)
             preds.append(self._prediction(query, mask_features,
-                                          sizes[(i + 1) % self.num_levels]))
+                                          sizes[cycle[(i + 1) % len(cycle)]]))
         self._classify(preds)
         return preds

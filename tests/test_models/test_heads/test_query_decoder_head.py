@@ -16,13 +16,17 @@ K = 3     # 2 things + 1 stuff
 
 
 @pytest.fixture(scope='module')
-def head(tmp_path_factory):
+def embed_path(tmp_path_factory):
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp('emb') / 'tiny.pth'
     names = ['cat', 'dog', 'sky']
     save_class_embeddings(path, F.normalize(torch.randn(K, 1, D), dim=-1), names,
                           synonyms=[[n] for n in names], clip_model=None, clip_pretrained=None,
                           templates=['{}'], num_things=2, num_stuff=1)
+    return path
+
+
+def _build_head(path, **extra):
     attn = dict(embed_dims=C, num_heads=2, dropout=0.0, batch_first=True)
     head = MODELS.build(dict(
         type='OMGQueryHead', in_channels=IN_CHANNELS, feat_channels=C, num_queries=Q,
@@ -32,9 +36,16 @@ def head(tmp_path_factory):
             num_layers=NUM_LAYERS, return_intermediate=True, init_cfg=None,
             layer_cfg=dict(self_attn_cfg=attn, cross_attn_cfg=attn,
                            ffn_cfg=dict(embed_dims=C, feedforward_channels=32, num_fcs=2,
-                                        ffn_drop=0.0, act_cfg=dict(type='ReLU', inplace=True))))))
+                                        ffn_drop=0.0, act_cfg=dict(type='ReLU', inplace=True)))),
+        **extra))
     head.init_weights()
     return head.eval()
+
+
+@pytest.fixture(scope='module')
+def head(embed_path):
+    torch.manual_seed(0)
+    return _build_head(embed_path)
 
 
 @pytest.mark.parametrize('b, t', [(1, 1), (2, 1), (2, 2)])
@@ -78,3 +89,64 @@ def test_given_queries_replace_the_learned_ones(head):
         preds = head(backbone_features(1), num_frames=1, queries=(content, pos))
     assert preds[-1]['cls'].shape == (1, 3, K + 1)
     assert preds[-1]['mask'].shape == (1, 3, 1, SIZE // 4, SIZE // 4)
+
+
+def test_pixel_positions_start_at_zero_and_learn(head, embed_path):
+    torch.manual_seed(1)
+    pos_head = _build_head(embed_path, pixel_pos_encoding=dict(scale=25.0, temperature=100))
+    missing, unexpected = pos_head.load_state_dict(head.state_dict(), strict=False)
+    # the option adds one projection per memory level and one for the mask features, nothing else
+    assert not unexpected
+    assert sorted(missing) == sorted(f'pixel_pos_projs.{i}.{p}' for i in range(4)
+                                     for p in ('weight', 'bias'))
+    feats = backbone_features(2)
+    with torch.no_grad():
+        plain, with_pos = head(feats, num_frames=2), pos_head(feats, num_frames=2)
+    for a, b in zip(plain, with_pos):         # zero projections: the plain head's outputs
+        for key in ('cls', 'obj', 'mask'):
+            torch.testing.assert_close(a[key], b[key])
+    # ... and the projections get gradients from the masks from the first step
+    pos_head.zero_grad()
+    pos_head(feats, num_frames=2)[-1]['mask'].square().mean().backward()
+    for i, proj in enumerate(pos_head.pixel_pos_projs):
+        assert proj.weight.grad.abs().sum() > 0, f'level {i} gets no gradient'
+    # once learned, identical features at different places differ
+    with torch.no_grad():
+        for proj in pos_head.pixel_pos_projs:
+            proj.weight.normal_()
+        maps = pos_head._add_pixel_pos([torch.zeros(1, C, 6, 6)] * 4)
+    for m in maps:
+        assert not torch.allclose(m[..., 1, 1], m[..., 4, 4])
+        assert not torch.allclose(m[..., 1, 1], m[..., 1, 4])
+
+
+def test_no_pixel_positions_keeps_the_released_keys(head):
+    assert head.pixel_pos_projs is None
+    assert not any(k.startswith('pixel_pos') for k in head.state_dict())
+
+
+def test_level_cycle_sets_the_memory_each_layer_attends(head, embed_path):
+    feats = backbone_features(1)
+    cells = {lvl: (SIZE // s) ** 2 for lvl, s in enumerate((32, 16, 8))}
+    with torch.no_grad():
+        plain = head(feats, num_frames=1)
+    # the original: layer i attends level i % 3, coarse to fine; each prediction's attention
+    # mask is sized for the level the next layer attends to
+    assert [p['attn_mask'].shape[-1] for p in plain] == [cells[i % 3] for i in range(4)]
+    torch.manual_seed(0)
+    fine_first = _build_head(embed_path, level_cycle=(2, 1, 0))
+    fine_first.load_state_dict(head.state_dict())
+    with torch.no_grad():
+        preds = fine_first(feats, num_frames=1)
+    assert [p['attn_mask'].shape[-1] for p in preds] == [cells[2], cells[1], cells[0],
+                                                          cells[2]]
+    # the same weights attending other levels give other queries
+    assert not torch.allclose(preds[1]['mask'], plain[1]['mask'])
+    torch.testing.assert_close(preds[0]['mask'], plain[0]['mask'])  # before any layer
+
+
+@pytest.mark.parametrize('cycle', [(), (0, 3), (-1,)])
+def test_level_cycle_names_the_setting(embed_path, cycle):
+    with pytest.raises(ValueError, match=r'panoptic_head\.level_cycle must list memory '
+                                         r'levels in 0\.\.2'):
+        _build_head(embed_path, level_cycle=cycle)
