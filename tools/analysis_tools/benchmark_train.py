@@ -146,18 +146,18 @@ def run_variant(cfg: Config, args, amp: str, kernel: str, device: torch.device,
 
 
 def print_table(rows: list[dict], base: dict | None) -> None:
-    print(f'{"variant":18s} {"step s":>8s} {"steps/s":>8s} {"images/s":>9s} {"data %":>7s} '
+    print(f'{"variant":20s} {"step s":>8s} {"steps/s":>8s} {"images/s":>9s} {"data %":>7s} '
           f'{"peak MiB":>9s} {"loss":>8s} {"speed-up":>9s} {"memory":>7s}')
     for r in rows:
         name = f'{r["amp"]}/{r["msda"]}' + ('+compile' if r.get('compiled') else '')
         if 'skipped' in r:
-            print(f'{name:18s} skipped: {r["skipped"]}')
+            print(f'{name:20s} skipped: {r["skipped"]}')
             continue
         peak = f'{r["peak_mib"]:9.0f}' if r['peak_mib'] is not None else f'{"n/a":>9s}'
         speed = base['step_s'] / r['step_s'] if base else float('nan')
         mem = (r['peak_mib'] / base['peak_mib'] if base and base['peak_mib'] else None)
         mem_txt = f'{mem:6.2f}x' if mem is not None else f'{"n/a":>7s}'
-        print(f'{name:18s} {r["step_s"]:8.3f} {r["steps_per_s"]:8.2f} {r["images_per_s"]:9.2f} '
+        print(f'{name:20s} {r["step_s"]:8.3f} {r["steps_per_s"]:8.2f} {r["images_per_s"]:9.2f} '
               f'{100 * r["data_share"]:6.1f}% {peak} {r["loss"]:8.3f} {speed:8.2f}x {mem_txt}')
     if base:
         print(f'speed-up = step time of {base["amp"]}/{base["msda"]} (this run) / step time of '
