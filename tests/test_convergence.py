@@ -1,7 +1,7 @@
 """The toy co-training schedule learns every dataset and task: the README's main job (one
 distributed run on freshly generated toy data, tools/toy_prepare.sh + tools/dist_train.sh with
 configs/toy/omgseg_tiny_toy-cotrain.py, then the short prompt-only stage) ends with metrics far
-above an untrained model's (docs/results.md has both). About 20 minutes on 2 idle CPU cores. The
+above an untrained model's (docs/results.md has both). About 20-27 minutes on 2 CPU cores. The
 tools run from a temporary folder, so the configs' relative data/ paths land there."""
 import os
 import re
