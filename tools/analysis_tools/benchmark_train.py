@@ -140,7 +140,8 @@ def run_variant(cfg: Config, args, amp: str, kernel: str, device: torch.device,
         loss = float(log['loss'])
     peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == 'cuda' else None
     mean = statistics.fmean(steps)
-    return dict(amp=amp, msda=kernel, compiled=compiled, step_s=mean, median_step_s=statistics.median(steps),
+    return dict(amp=amp, msda=kernel, compiled=compiled, step_s=mean,
+                median_step_s=statistics.median(steps),
                 steps_per_s=1 / mean, images_per_s=args.batch * args.frames / mean,
                 data_share=sum(waits) / sum(steps), peak_mib=peak, loss=loss)
 

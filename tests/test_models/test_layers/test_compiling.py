@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from omgseg.models.layers import check_compile
-from tests.test_models.test_heads.test_query_decoder_head import _build_head, embed_path  # noqa: F401
+from tests.test_models.test_heads.test_query_decoder_head import (  # noqa: F401
+    _build_head, embed_path)
 from tests.test_models.tiny_modules import backbone_features
 
 
