@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check omgseg on a GPU machine in one go (the steps' time limits add up to 480 s):
 #
-#   OUT=results/ bash tools/gpu_check.sh [WHEELHOUSE]
+#   OUT=results/ [MMCV_SOURCE=mmcv-2.1.0.tar.gz] bash tools/gpu_check.sh [WHEELHOUSE]
 #
 # 1. installs omgseg's dependencies from WHEELHOUSE (tools/wheelhouse.sh) without network into
 #    the machine's python (PYTHON, default python3), which already has torch; without
@@ -12,6 +12,9 @@
 #    batch 1): fp32 / bf16 x PyTorch / Triton (/ mmcv) deformable attention, then bf16 with
 #    activation checkpointing, then bf16 with and without torch.compile of the decoder layers;
 #    the deformable-attention kernels alone; the FLOP count.
+# With MMCV_SOURCE (mmcv's source release) and an mmcv without CUDA ops, mmcv's CUDA
+# deformable-attention kernel is compiled from it in the background from the start
+# (tools/analysis_tools/mmcv_msda_jit.py, needs nvcc) and timed beside the others.
 # Every step writes its log (and JSON where there is one) under $OUT and has its own time
 # limit; a failing step is recorded in $OUT/summary.txt and the next one still runs.
 set -uo pipefail
@@ -40,6 +43,14 @@ if [[ -n "${1:-}" ]]; then
     step install 90 "$PYTHON" -m pip install --no-index --find-links "$1" omgseg pytest \
         pytest-timeout
 fi
+MMCV_BUILD_PID=
+MMCV_BUILD_DIR=${MMCV_BUILD_DIR:-/tmp/omgseg_mmcv_msda_build}
+if [[ -n "${MMCV_SOURCE:-}" ]]; then
+    echo "== mmcv_msda_build (background): $MMCV_SOURCE" | tee -a "$SUMMARY"
+    timeout 300 "$PYTHON" tools/analysis_tools/mmcv_msda_jit.py "$MMCV_SOURCE" \
+        --build-dir "$MMCV_BUILD_DIR" > "$OUT/mmcv_msda_build.log" 2>&1 &
+    MMCV_BUILD_PID=$!
+fi
 step environment 30 "$PYTHON" -c "import torch, mmcv, mmdet; \
 from omgseg.models.layers.ms_deform_attn import mmcv_has_cuda_ops, triton_missing; \
 print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name()); \
@@ -56,7 +67,13 @@ step benchmark_train_cp 45 "$PYTHON" tools/analysis_tools/benchmark_train.py "$C
 step benchmark_train_compile 45 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
     --random-init --steps 4 --warmup 2 --amp bf16 --msda triton --compile \
     --json "$OUT/benchmark_train_compile.json"
-step benchmark_msda 30 "$PYTHON" tools/analysis_tools/benchmark_msda.py
+MSDA_ARGS=()
+if [[ -n "$MMCV_BUILD_PID" ]]; then
+    wait "$MMCV_BUILD_PID"
+    echo "   mmcv_msda_build rc=$? (log: mmcv_msda_build.log)" | tee -a "$SUMMARY"
+    MSDA_ARGS=(--mmcv-source "$MMCV_SOURCE" --mmcv-build-dir "$MMCV_BUILD_DIR")
+fi
+step benchmark_msda 45 "$PYTHON" tools/analysis_tools/benchmark_msda.py "${MSDA_ARGS[@]}"
 step get_flops 30 "$PYTHON" tools/analysis_tools/get_flops.py "$CONFIG" --random-init \
     --device cuda
 echo "results in $OUT (summary.txt, *.log, *.json)"

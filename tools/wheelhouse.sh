@@ -58,13 +58,16 @@ if [[ $DRY == 1 ]]; then sed 's/^/    /' "$REQS"; fi
 VENV="$BUILD/venv"
 PY="$VENV/bin/python"
 run "$UV" venv --seed --python "$PYTHON" "$VENV"
+# opencv-python-headless in the build venv: mmcv's setup.py then makes its wheel require it (as
+# omgseg does) instead of opencv-python, which the wheelhouse would not hold.
 run "$UV" pip install --python "$PY" "${INDEX_ARGS[@]}" "$TORCH_SPEC" torchvision \
-    'setuptools>=77,<82' wheel numpy
+    'setuptools>=77,<82' wheel numpy opencv-python-headless
 run mkdir -p "$OUTDIR"
 # mmcv: compiled against exactly this torch; CPU ops unless FORCE_CUDA=1 is exported.
-run env CUDA_VISIBLE_DEVICES= MMCV_WITH_OPS=1 "$PY" -m pip wheel --no-deps \
+run env CUDA_VISIBLE_DEVICES= MMCV_WITH_OPS=1 "$PY" -m pip wheel --no-deps --no-cache-dir \
     --no-build-isolation --wheel-dir "$OUTDIR" 'mmcv==2.1.0'
-TV_VERSION=$([[ $DRY == 1 ]] && echo '<resolved>' || "$PY" -c 'import torchvision; print(torchvision.__version__)')
+# the public version: PyPI's wheels carry no local tag (+cu130) though __version__ prints one
+TV_VERSION=$([[ $DRY == 1 ]] && echo '<resolved>' || "$PY" -c 'import torchvision; print(torchvision.__version__.split("+")[0])')
 run "$PY" -m pip download --no-deps "${INDEX_ARGS[@]}" --dest "$OUTDIR" "torchvision==$TV_VERSION"
 run "$PY" -m pip wheel --no-deps --wheel-dir "$OUTDIR" -r "$REQS"
 run "$PY" -m pip wheel --no-deps --no-build-isolation --wheel-dir "$OUTDIR" "$ROOT"

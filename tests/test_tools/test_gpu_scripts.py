@@ -28,6 +28,9 @@ def test_dry_run_lists_pins_and_commands(tmp_path):
     mmcv = [c for c in commands if 'mmcv==2.1.0' in c]
     assert len(mmcv) == 1 and 'CUDA_VISIBLE_DEVICES= ' in mmcv[0]
     assert '--no-build-isolation' in mmcv[0]   # against the venv's torch 2.13.0
+    assert '--no-cache-dir' in mmcv[0]         # never a cached wheel of other metadata
+    # headless OpenCV in the build venv, so mmcv's wheel requires it, not opencv-python
+    assert any('opencv-python-headless' in c and 'torch==2.13.0' in c for c in commands)
     assert any('torch==2.13.0' in c and 'pip install' in c for c in commands)
     assert not out.exists()                    # a dry run writes no wheel
 

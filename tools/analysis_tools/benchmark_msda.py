@@ -10,6 +10,11 @@ batch items, and heads / points / channels read from the model config
     python tools/analysis_tools/benchmark_msda.py                      # GPU: all kernels
     python tools/analysis_tools/benchmark_msda.py --dtype fp32 bf16 --iters 50
     python tools/analysis_tools/benchmark_msda.py --device cpu          # PyTorch + numba
+    python tools/analysis_tools/benchmark_msda.py --mmcv-source mmcv-2.1.0.tar.gz
+
+The last form is for an mmcv installed with CPU ops only (omgseg's default install): mmcv's
+CUDA kernel is then compiled from mmcv's source release by ``mmcv_msda_jit.py`` (needs nvcc)
+and timed as 'mmcv', through mmcv's own autograd Function as in an mmcv built with CUDA ops.
 
 Prints per kernel and dtype the median forward and forward+backward time in ms, the peak
 memory above the inputs, the largest difference of the output from the PyTorch path, and the
@@ -21,6 +26,7 @@ CPU the PyTorch path and the numba kernels run, at a small input size unless --s
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
 import os
 import statistics
@@ -30,8 +36,11 @@ from pathlib import Path
 import torch
 from mmengine.config import Config
 
-from omgseg.models.layers import MSDA_IMPL_ENV, mmcv_has_cuda_ops, ms_deform_attn
+from omgseg.models.layers import MSDA_IMPL_ENV, ms_deform_attn
 from omgseg.models.layers.ms_deform_attn import triton_missing
+
+# by module path: the package re-exports the function ms_deform_attn under the module's name
+dispatch = importlib.import_module('omgseg.models.layers.ms_deform_attn')
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = ROOT / 'configs' / '_base_' / 'models' / 'omgseg_convnext-l.py'
@@ -49,10 +58,15 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='padded input size (default 1280 736 on GPU, 160 96 on CPU)')
     p.add_argument('--frames', type=int, default=2, help='frames per clip (batch items)')
     p.add_argument('--impls', nargs='+', default=['pytorch', 'numba', 'triton', 'mmcv'],
-                   choices=['pytorch', 'triton', 'mmcv'])
+                   choices=['pytorch', 'numba', 'triton', 'mmcv'])
     p.add_argument('--dtype', nargs='+', default=['fp32', 'bf16'], choices=list(DTYPES))
     p.add_argument('--iters', type=int, default=20)
     p.add_argument('--warmup', type=int, default=3)
+    p.add_argument('--mmcv-source', default=None,
+                   help="mmcv's source release (.tar.gz or folder): where the installed mmcv has "
+                        "no CUDA ops, compile its deformable-attention kernel from it to time")
+    p.add_argument('--mmcv-build-dir', default='work_dirs/mmcv_msda_jit',
+                   help='build folder of --mmcv-source (a finished build there is reused)')
     return p.parse_args(argv)
 
 
@@ -131,8 +145,8 @@ def unavailable(impl: str, device: torch.device) -> str | None:
         return triton_missing()
     if impl == 'numba' and device.type != 'cpu':
         return 'runs on the CPU only'
-    if impl == 'mmcv' and not (device.type == 'cuda' and mmcv_has_cuda_ops()):
-        return 'needs CUDA and an mmcv built with CUDA ops'
+    if impl == 'mmcv' and not (device.type == 'cuda' and dispatch.mmcv_has_cuda_ops()):
+        return 'needs CUDA and an mmcv built with CUDA ops (or --mmcv-source)'
     return None
 
 
@@ -142,10 +156,18 @@ def main(argv=None) -> None:
     device = torch.device(args.device)
     size = tuple(args.size) if args.size else ((1280, 736) if device.type == 'cuda' else (160, 96))
     shape = attention_shape(args.config)
+    mmcv_kernel = 'installed mmcv'
+    if (args.mmcv_source and 'mmcv' in args.impls and device.type == 'cuda'
+            and not dispatch.mmcv_has_cuda_ops()):
+        from mmcv_msda_jit import build, install  # beside this script
+        start = time.perf_counter()
+        install(build(args.mmcv_source, args.mmcv_build_dir))
+        mmcv_kernel = (f'compiled from {args.mmcv_source} '
+                       f'({time.perf_counter() - start:.0f} s to build or load)')
     name = torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'
     print(f'device {device} ({name}), torch {torch.__version__}, input {size[0]}x{size[1]}, '
           f'{args.frames} frames, strides {STRIDES}, {shape}, median of {args.iters} after '
-          f'{args.warmup} warm-up; {MSDA_IMPL_ENV} is ignored')
+          f'{args.warmup} warm-up; {MSDA_IMPL_ENV} is ignored; mmcv kernel: {mmcv_kernel}')
     impls = ['pytorch'] + [i for i in args.impls if i != 'pytorch']
     for impl in impls:
         why = unavailable(impl, device)
