@@ -29,8 +29,13 @@ SUMMARY="$OUT/summary.txt"
 cd "$ROOT"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"   # this checkout's omgseg
 
+ONLY=${GPU_CHECK_STEPS:-}   # e.g. "cuda_tests benchmark_train": run only these steps
 step() {  # step NAME SECONDS COMMAND...: run with a time limit, log, record the status
     local name=$1 limit=$2; shift 2
+    if [[ -n "$ONLY" && " $ONLY " != *" $name "* ]]; then
+        echo "== $name: skipped (GPU_CHECK_STEPS)" | tee -a "$SUMMARY"
+        return
+    fi
     local start=$SECONDS
     echo "== $name: $*" | tee -a "$SUMMARY"
     timeout "$limit" "$@" > "$OUT/$name.log" 2>&1
@@ -56,23 +61,23 @@ from omgseg.models.layers.ms_deform_attn import mmcv_has_cuda_ops, triton_missin
 print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name()); \
 print('bf16', torch.cuda.is_bf16_supported(), 'mmcv', mmcv.__version__, 'mmcv CUDA ops', \
 mmcv_has_cuda_ops(), 'triton', triton_missing() or 'ok')"
-step cuda_tests 105 "$PYTHON" -m pytest -q -m cuda -p no:cacheprovider -rs \
+step cuda_tests 90 "$PYTHON" -m pytest -q -m cuda -p no:cacheprovider -rs \
     --junitxml="$OUT/cuda_tests.xml" tests/test_models tests/test_utils
-step benchmark_train 105 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
-    --random-init --steps 8 --warmup 3 --amp fp32,bf16 --msda pytorch,triton,mmcv \
-    --json "$OUT/benchmark_train.json"
-step benchmark_train_cp 45 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
-    --random-init --steps 5 --warmup 2 --amp bf16 --msda triton --with-cp \
-    --json "$OUT/benchmark_train_cp.json"
-step benchmark_train_compile 45 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
-    --random-init --steps 4 --warmup 2 --amp bf16 --msda triton --compile \
-    --json "$OUT/benchmark_train_compile.json"
 MSDA_ARGS=()
 if [[ -n "$MMCV_BUILD_PID" ]]; then
     wait "$MMCV_BUILD_PID"
     echo "   mmcv_msda_build rc=$? (log: mmcv_msda_build.log)" | tee -a "$SUMMARY"
     MSDA_ARGS=(--mmcv-source "$MMCV_SOURCE" --mmcv-build-dir "$MMCV_BUILD_DIR")
 fi
+step benchmark_train 150 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
+    --random-init --steps 8 --warmup 3 --amp fp32,bf16 --msda pytorch,triton,mmcv \
+    --json "$OUT/benchmark_train.json" "${MSDA_ARGS[@]}"
+step benchmark_train_cp 60 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
+    --random-init --steps 5 --warmup 2 --amp bf16 --msda triton --with-cp \
+    --json "$OUT/benchmark_train_cp.json"
+step benchmark_train_compile 120 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
+    --random-init --steps 4 --warmup 2 --amp bf16 --msda triton --compile \
+    --json "$OUT/benchmark_train_compile.json"
 step benchmark_msda 45 "$PYTHON" tools/analysis_tools/benchmark_msda.py "${MSDA_ARGS[@]}"
 step get_flops 30 "$PYTHON" tools/analysis_tools/get_flops.py "$CONFIG" --random-init \
     --device cuda

@@ -156,14 +156,10 @@ def main(argv=None) -> None:
     device = torch.device(args.device)
     size = tuple(args.size) if args.size else ((1280, 736) if device.type == 'cuda' else (160, 96))
     shape = attention_shape(args.config)
-    mmcv_kernel = 'installed mmcv'
-    if (args.mmcv_source and 'mmcv' in args.impls and device.type == 'cuda'
-            and not dispatch.mmcv_has_cuda_ops()):
-        from mmcv_msda_jit import build, install  # beside this script
-        start = time.perf_counter()
-        install(build(args.mmcv_source, args.mmcv_build_dir))
-        mmcv_kernel = (f'compiled from {args.mmcv_source} '
-                       f'({time.perf_counter() - start:.0f} s to build or load)')
+    mmcv_kernel = 'not asked for'
+    if 'mmcv' in args.impls:
+        from mmcv_msda_jit import use_if_needed  # beside this script
+        mmcv_kernel = use_if_needed(args.mmcv_source, args.mmcv_build_dir, device)
     name = torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'
     print(f'device {device} ({name}), torch {torch.__version__}, input {size[0]}x{size[1]}, '
           f'{args.frames} frames, strides {STRIDES}, {shape}, median of {args.iters} after '

@@ -76,6 +76,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--random-init', action='store_true',
                         help='read no weight or class-embedding file (speed does not depend '
                         'on them)')
+    parser.add_argument('--mmcv-source', default=None,
+                        help="mmcv's source release (.tar.gz or folder): where the installed "
+                        "mmcv has no CUDA ops, compile its deformable-attention kernel from it "
+                        "for the 'mmcv' variants (tools/analysis_tools/mmcv_msda_jit.py)")
+    parser.add_argument('--mmcv-build-dir', default='work_dirs/mmcv_msda_jit',
+                        help='build folder of --mmcv-source (a finished build there is reused)')
     parser.add_argument('--json', help='also write the results to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
@@ -173,10 +179,19 @@ def main() -> None:
     init_default_scope(cfg.get('default_scope', 'mmdet'))  # omgseg registers into mmdet's
     device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     h, w = args.shape
+    # Every clip is padded to --shape: a config's fixed training pad (the COCO configs' 1024 x
+    # 1024 crops) would refuse a larger shape or measure a larger one than asked for.
+    if cfg.model.get('data_preprocessor', {}).get('train_pad_size') is not None:
+        cfg.model.data_preprocessor.train_pad_size = (h, w)
+    mmcv_kernel = 'not asked for'
+    if 'mmcv' in args.msda:
+        from mmcv_msda_jit import use_if_needed  # beside this script
+        mmcv_kernel = use_if_needed(args.mmcv_source, args.mmcv_build_dir, device)
     print(f'{args.config}: {args.batch} clip(s) of {args.frames} frame(s) at {h} x {w} on '
           f'{torch.cuda.get_device_name() if device.type == "cuda" else "CPU"}; '
           f'{args.warmup} warm-up + {args.steps} timed steps per variant'
-          f'{", activation checkpointing" if args.with_cp else ""}')
+          f'{", activation checkpointing" if args.with_cp else ""}; mmcv kernel: '
+          f'{mmcv_kernel}')
     rows = []
     for amp in args.amp:
         for kernel in args.msda:

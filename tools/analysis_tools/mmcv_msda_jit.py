@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from types import ModuleType
 
+import torch
+
 KERNEL = 'mmcv/ops/csrc/pytorch/cuda/ms_deform_attn_cuda.cu'
 HEADERS = ('mmcv/ops/csrc/common/pytorch_cuda_helper.hpp',
            'mmcv/ops/csrc/common/cuda/common_cuda_helper.hpp',
@@ -118,6 +120,21 @@ def install(ext: ModuleType) -> None:
     dispatch = importlib.import_module('omgseg.models.layers.ms_deform_attn')
     mmcv_msda.ext_module = ext
     dispatch.mmcv_has_cuda_ops = lambda: True
+
+
+def use_if_needed(source: str | None, build_dir: str, device: torch.device) -> str:
+    """For a benchmark's ``--mmcv-source``: build and install the kernel when ``source`` is
+    given, ``device`` is CUDA and the installed mmcv has no CUDA ops. Returns a note on which
+    mmcv kernel 'mmcv' runs."""
+    import importlib
+    dispatch = importlib.import_module('omgseg.models.layers.ms_deform_attn')
+    if dispatch.mmcv_has_cuda_ops():
+        return 'the installed mmcv\'s'
+    if not source or device.type != 'cuda':
+        return 'none (mmcv has CPU ops only; --mmcv-source compiles its kernel)'
+    start = time.perf_counter()
+    install(build(source, build_dir))
+    return f'compiled from {source} ({time.perf_counter() - start:.0f} s to build or load)'
 
 
 def main(argv=None) -> int:

@@ -22,7 +22,9 @@ pytestmark = [pytest.mark.cuda,
 
 @pytest.fixture(scope='module')
 def model():
-    m = build_model(Config.fromfile(str(CONFIG)), random_init=True)
+    cfg = Config.fromfile(str(CONFIG))
+    cfg.model.data_preprocessor.train_pad_size = (H, W)  # the COCO config crops 1024 x 1024
+    m = build_model(cfg, random_init=True)
     return m.to(torch.device('cuda'))
 
 
