@@ -17,6 +17,8 @@
 # (tools/analysis_tools/mmcv_msda_jit.py, needs nvcc) and timed beside the others.
 # Every step writes its log (and JSON where there is one) under $OUT and has its own time
 # limit; a failing step is recorded in $OUT/summary.txt and the next one still runs.
+# GPU_CHECK_STEPS="cuda_tests benchmark_train ..." runs only the steps named. On one H200 the
+# steps took 28 / 43 / 60 / 19 / 50 / 17 / 25 s (environment ... get_flops; docs/results.md).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,7 +47,7 @@ step() {  # step NAME SECONDS COMMAND...: run with a time limit, log, record the
 }
 
 if [[ -n "${1:-}" ]]; then
-    step install 90 "$PYTHON" -m pip install --no-index --find-links "$1" omgseg pytest \
+    step install 50 "$PYTHON" -m pip install --no-index --find-links "$1" omgseg pytest \
         pytest-timeout
 fi
 MMCV_BUILD_PID=
@@ -56,12 +58,12 @@ if [[ -n "${MMCV_SOURCE:-}" ]]; then
         --build-dir "$MMCV_BUILD_DIR" > "$OUT/mmcv_msda_build.log" 2>&1 &
     MMCV_BUILD_PID=$!
 fi
-step environment 30 "$PYTHON" -c "import torch, mmcv, mmdet; \
+step environment 40 "$PYTHON" -c "import torch, mmcv, mmdet; \
 from omgseg.models.layers.ms_deform_attn import mmcv_has_cuda_ops, triton_missing; \
 print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name()); \
 print('bf16', torch.cuda.is_bf16_supported(), 'mmcv', mmcv.__version__, 'mmcv CUDA ops', \
 mmcv_has_cuda_ops(), 'triton', triton_missing() or 'ok')"
-step cuda_tests 90 "$PYTHON" -m pytest -q -m cuda -p no:cacheprovider -rs \
+step cuda_tests 75 "$PYTHON" -m pytest -q -m cuda -p no:cacheprovider -rs \
     --junitxml="$OUT/cuda_tests.xml" tests/test_models tests/test_utils
 MSDA_ARGS=()
 if [[ -n "$MMCV_BUILD_PID" ]]; then
@@ -69,16 +71,16 @@ if [[ -n "$MMCV_BUILD_PID" ]]; then
     echo "   mmcv_msda_build rc=$? (log: mmcv_msda_build.log)" | tee -a "$SUMMARY"
     MSDA_ARGS=(--mmcv-source "$MMCV_SOURCE" --mmcv-build-dir "$MMCV_BUILD_DIR")
 fi
-step benchmark_train 150 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
+step benchmark_train 110 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
     --random-init --steps 8 --warmup 3 --amp fp32,bf16 --msda pytorch,triton,mmcv \
-    --json "$OUT/benchmark_train.json" "${MSDA_ARGS[@]}"
-step benchmark_train_cp 60 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
+    --profile 2 --json "$OUT/benchmark_train.json" "${MSDA_ARGS[@]}"
+step benchmark_train_cp 45 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
     --random-init --steps 5 --warmup 2 --amp bf16 --msda triton --with-cp \
     --json "$OUT/benchmark_train_cp.json"
-step benchmark_train_compile 120 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
+step benchmark_train_compile 90 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
     --random-init --steps 4 --warmup 2 --amp bf16 --msda triton --compile \
     --json "$OUT/benchmark_train_compile.json"
-step benchmark_msda 45 "$PYTHON" tools/analysis_tools/benchmark_msda.py "${MSDA_ARGS[@]}"
-step get_flops 30 "$PYTHON" tools/analysis_tools/get_flops.py "$CONFIG" --random-init \
+step benchmark_msda 35 "$PYTHON" tools/analysis_tools/benchmark_msda.py "${MSDA_ARGS[@]}"
+step get_flops 35 "$PYTHON" tools/analysis_tools/get_flops.py "$CONFIG" --random-init \
     --device cuda
 echo "results in $OUT (summary.txt, *.log, *.json)"

@@ -35,7 +35,9 @@ def test_benchmark_train_tiny_on_this_machine(tmp_path):
         [sys.executable, 'tools/analysis_tools/benchmark_train.py', str(TOY_CONFIG),
          '--random-init', '--shape', '64', '64', '--frames', '1', '--steps', '1', '--warmup',
          '0', '--num-workers', '0', '--amp', 'fp32,bf16', '--msda', 'pytorch,triton',
-         '--json', str(out)],
+         '--profile', '1', '--json', str(out),
+         # a fixed training pad smaller than --shape: the benchmark pads to --shape instead
+         '--cfg-options', 'model.data_preprocessor.train_pad_size=(32,32)'],
         cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = {(r['amp'], r['msda']): r for r in json.loads(out.read_text())['rows']}
@@ -45,9 +47,52 @@ def test_benchmark_train_tiny_on_this_machine(tmp_path):
         assert math.isfinite(r['loss']) and r['loss'] > 0
         assert r['step_s'] > 0 and 0 <= r['data_share'] < 1
         assert r['images_per_s'] == 1 / r['step_s'] == r['steps_per_s']
+        prof = r['profile']
+        assert prof['steps'] == 1 and prof['wall_ms'] > 0 and prof['top_cpu']
+        assert all(op['ms'] >= 0 and op['calls'] >= 1 for op in prof['top_cpu'])
+    assert '-- profile of fp32/pytorch: 1 step(s) in' in proc.stdout
     if not torch.cuda.is_available():
         assert 'needs CUDA tensors' in rows[('fp32', 'triton')]['skipped']
         assert rows[('fp32', 'pytorch')]['peak_mib'] is None
     table = proc.stdout.splitlines()
     assert any(line.startswith('fp32/pytorch') and line.endswith('1.00x     n/a')
                for line in table) or torch.cuda.is_available()
+
+
+def _count_ops_module():
+    import importlib.util
+    path = ROOT / 'tools' / 'analysis_tools' / 'count_ops.py'
+    spec = importlib.util.spec_from_file_location('count_ops', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_count_ops_attributes_operators_to_the_decoder_layers():
+    """Twice the decoder layers: twice the operators counted in them, nothing else moves to
+    them, and the hooks leave the model's outputs alone (the step runs)."""
+    import numpy as np
+    from mmengine.optim import build_optim_wrapper
+
+    from omgseg.utils.measure import collate_clips, random_clip
+    count_ops = _count_ops_module()
+    counts = {}
+    for layers in (6, 12):
+        cfg = Config.fromfile(str(TOY_CONFIG))
+        cfg.model.panoptic_head.transformer_decoder.num_layers = layers
+        torch.manual_seed(0)
+        model = build_model(cfg, random_init=True).train()
+        wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+        head = model.panoptic_head
+        batch = collate_clips([random_clip(frames=1, height=64, width=64,
+                                           num_things=head.num_things_classes,
+                                           num_classes=head.num_classes,
+                                           rng=np.random.default_rng(0))])
+        count_ops.count_step(model, wrapper, batch)  # warm-up
+        counts[layers] = count_ops.count_step(model, wrapper, batch)
+    six, twelve = counts[6], counts[12]
+    assert {'backbone', 'pixel decoder', 'criterion', 'query decoder layers', 'backward',
+            'optimizer step', 'forward (rest)'} <= set(six)
+    assert twelve['query decoder layers'] == 2 * six['query decoder layers'] > 0
+    assert twelve['backbone'] == six['backbone'] and twelve['pixel decoder'] == six['pixel decoder']
+    assert twelve['backward'] > six['backward']

@@ -82,6 +82,10 @@ def parse_args() -> argparse.Namespace:
                         "for the 'mmcv' variants (tools/analysis_tools/mmcv_msda_jit.py)")
     parser.add_argument('--mmcv-build-dir', default='work_dirs/mmcv_msda_jit',
                         help='build folder of --mmcv-source (a finished build there is reused)')
+    parser.add_argument('--profile', type=int, default=0, metavar='N',
+                        help='after the timed steps, profile N more steps of each variant '
+                        '(torch.profiler) and print where the time goes: device busy time '
+                        'over wall time and the operators of most device / CPU time')
     parser.add_argument('--json', help='also write the results to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
@@ -121,7 +125,8 @@ def run_variant(cfg: Config, args, amp: str, kernel: str, device: torch.device,
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     head = model.panoptic_head
     h, w = args.shape
-    data = RandomClips(length=(args.warmup + args.steps) * args.batch, frames=args.frames,
+    data = RandomClips(length=(args.warmup + args.steps + args.profile) * args.batch,
+                       frames=args.frames,
                        height=h, width=w, num_things=head.num_things_classes,
                        num_classes=head.num_classes)
     loader = torch.utils.data.DataLoader(data, batch_size=args.batch, shuffle=False,
@@ -146,10 +151,57 @@ def run_variant(cfg: Config, args, amp: str, kernel: str, device: torch.device,
         loss = float(log['loss'])
     peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == 'cuda' else None
     mean = statistics.fmean(steps)
-    return dict(amp=amp, msda=kernel, compiled=compiled, step_s=mean,
-                median_step_s=statistics.median(steps),
-                steps_per_s=1 / mean, images_per_s=args.batch * args.frames / mean,
-                data_share=sum(waits) / sum(steps), peak_mib=peak, loss=loss)
+    row = dict(amp=amp, msda=kernel, compiled=compiled, step_s=mean,
+               median_step_s=statistics.median(steps),
+               steps_per_s=1 / mean, images_per_s=args.batch * args.frames / mean,
+               data_share=sum(waits) / sum(steps), peak_mib=peak, loss=loss)
+    if args.profile:
+        name = f'{amp}/{kernel}' + ('+compile' if compiled else '')
+        try:
+            row['profile'] = profile_steps(model, wrapper, batches, args.profile, device, name)
+        except Exception as err:  # a diagnostic: its failure must not lose the measurements
+            print(f'-- profile of {name} failed ({type(err).__name__}: {err}); the timings '
+                  f'above stand')
+    return row
+
+
+def profile_steps(model, wrapper, batches, n: int, device: torch.device, name: str,
+                  top: int = 12) -> dict:
+    """Profile ``n`` training steps; print and return the device's busy share of the wall
+    time (low: the step waits on the CPU, launches and syncs) and the operators taking the
+    most device and CPU time (self time, summed over the steps)."""
+    from torch.autograd import DeviceType
+    from torch.profiler import ProfilerActivity, profile
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda' else [])
+    sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
+    sync()
+    with profile(activities=acts) as prof:
+        start = time.perf_counter()
+        for _ in range(n):
+            model.train_step(next(batches), wrapper)
+        sync()
+        wall_us = (time.perf_counter() - start) * 1e6
+    ops = prof.key_averages()
+    # kernels (and copies) on the device; the CPU-side operators that launched them also carry
+    # their device time, so only these are summed
+    kernels = [op for op in ops if op.device_type == DeviceType.CUDA]
+    device_us = sum(op.self_device_time_total for op in kernels)
+    out = dict(steps=n, wall_ms=wall_us / 1e3, device_busy_ms=device_us / 1e3)
+    print(f'-- profile of {name}: {n} step(s) in {wall_us / 1e3:.0f} ms wall'
+          + (f', device busy {device_us / 1e3:.0f} ms ({100 * device_us / wall_us:.0f}%)'
+             if device.type == 'cuda' else ''))
+    cpu_ops = [op for op in ops if op.device_type != DeviceType.CUDA]
+    for key, label, events in (('self_device_time_total', 'device', kernels),
+                               ('self_cpu_time_total', 'CPU', cpu_ops)):
+        if not events:
+            continue
+        rows = sorted(events, key=lambda op: getattr(op, key), reverse=True)[:top]
+        out[f'top_{label.lower()}'] = [dict(op=op.key, ms=getattr(op, key) / 1e3,
+                                            calls=op.count) for op in rows]
+        print(f'   most {label} time (self, ms over the steps, calls):')
+        for op in rows:
+            print(f'   {getattr(op, key) / 1e3:9.1f}  {op.count:6d}  {op.key[:90]}')
+    return out
 
 
 def print_table(rows: list[dict], base: dict | None) -> None:

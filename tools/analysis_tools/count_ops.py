@@ -1,0 +1,124 @@
+"""Operators one training step dispatches, by part of the model: a device-free measure of how
+many kernels a GPU step launches, for configs whose step is bound by launching them.
+
+    python tools/analysis_tools/count_ops.py CONFIG [--shape 128 224] [--frames 2]
+        [--random-init] [--cfg-options k=v ...]
+
+Runs one warm-up and one counted step of ``model.train_step``'s parts (preprocessing, forward
+with losses, backward, optimizer step) on the CPU on a random panoptic clip, and counts every
+aten operator that reaches a backend (a ``TorchDispatchMode``), attributed to the backbone, the
+pixel decoder, the query decoder's layers, the criterion, the rest of the forward (mask
+predictions between the layers, task handlers, matching), the backward and the optimizer step.
+The count hardly depends on ``--shape``. On CUDA the optimizer's foreach / fused updates are a
+few multi-tensor kernels, so that line is left out of the per-step total.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+
+import numpy as np
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+from torch.utils._python_dispatch import TorchDispatchMode
+
+import omgseg.register  # noqa: F401  (registers modules)
+from omgseg.utils.measure import build_model, collate_clips, random_clip
+
+OPTIMIZER = 'optimizer step'
+
+
+class _Counter(TorchDispatchMode):
+    """Counts dispatched operators under the label on top of ``labels``."""
+
+    def __init__(self, labels: list[str]) -> None:
+        super().__init__()
+        self.labels = labels
+        self.counts: collections.Counter = collections.Counter()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.counts[self.labels[-1]] += 1
+        return func(*args, **(kwargs or {}))
+
+
+def count_step(model, wrapper, batch: dict) -> collections.Counter:
+    """Operators of one training step by part (see the module docstring)."""
+    labels = ['forward (rest)']
+    handles = []
+    head = model.panoptic_head
+    layers = getattr(getattr(head, 'transformer_decoder', None), 'layers', [])
+    parts = [('backbone', getattr(model, 'backbone', None)),
+             ('pixel decoder', getattr(head, 'pixel_decoder', None)),
+             ('criterion', getattr(model, 'criterion', None))] + \
+        [('query decoder layers', layer) for layer in layers]
+    def enter(name):
+        def hook(module, args) -> None:  # None: the inputs stay as they are
+            labels.append(name)
+        return hook
+
+    def leave(module, args, output) -> None:  # None: the output stays as it is
+        labels.pop()
+
+    for name, module in parts:
+        if module is not None:
+            handles += [module.register_forward_pre_hook(enter(name)),
+                        module.register_forward_hook(leave)]
+    counter = _Counter(labels)
+    try:
+        with counter:
+            with wrapper.optim_context(model):
+                data = model.data_preprocessor(batch, True)
+                losses = model._run_forward(data, mode='loss')
+            loss, _ = model.parse_losses(losses)
+            labels.append('backward')
+            wrapper.backward(loss)
+            labels[-1] = OPTIMIZER
+            wrapper.step()
+            wrapper.zero_grad()
+    finally:
+        for h in handles:
+            h.remove()
+    return counter.counts
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('config')
+    p.add_argument('--shape', type=int, nargs=2, default=[128, 224], metavar=('H', 'W'))
+    p.add_argument('--frames', type=int, default=2)
+    p.add_argument('--random-init', action='store_true',
+                   help='read no weight or class-embedding file')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = p.parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    if cfg.model.get('data_preprocessor', {}).get('train_pad_size') is not None:
+        cfg.model.data_preprocessor.train_pad_size = tuple(args.shape)
+    torch.manual_seed(0)
+    model = build_model(cfg, random_init=args.random_init).train()
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    head = model.panoptic_head
+    h, w = args.shape
+
+    def batch(seed: int) -> dict:
+        return collate_clips([random_clip(frames=args.frames, height=h, width=w,
+                                          num_things=head.num_things_classes,
+                                          num_classes=head.num_classes,
+                                          rng=np.random.default_rng(seed))])
+
+    count_step(model, wrapper, batch(0))  # warm-up: lazy initialisation, optimizer state
+    counts = count_step(model, wrapper, batch(1))
+    total = sum(v for k, v in counts.items() if k != OPTIMIZER)
+    print(f'{args.config}: one training step, {args.frames} frame(s) at {h} x {w}, CPU')
+    for name, n in counts.most_common():
+        print(f'{n:8d}  {name}')
+    print(f'{total:8d}  per step without the optimizer step')
+
+
+if __name__ == '__main__':
+    main()
