@@ -141,7 +141,13 @@ class OMGQueryHead(BaseModule):
         if pixel_pos_encoding is not None:
             pix_cfg = dict(num_feats=feat_channels // 2, normalize=True)
             pix_cfg.update(pixel_pos_encoding)
-            self.pixel_pos_encoding = SinePositionalEncoding(**pix_cfg)
+            try:
+                self.pixel_pos_encoding = SinePositionalEncoding(**pix_cfg)
+            except TypeError as err:  # an unknown keyword: name the setting, not mmdet's class
+                raise ValueError(
+                    f'panoptic_head.pixel_pos_encoding={pixel_pos_encoding!r}: {err}; it takes '
+                    f"the keywords of mmdet's SinePositionalEncoding (num_feats, temperature, "
+                    f'normalize, scale, eps, offset).') from err
             self.pixel_pos_projs = nn.ModuleList(
                 nn.Conv2d(2 * pix_cfg['num_feats'], feat_channels, 1)
                 for _ in range(num_transformer_feat_level + 1))

@@ -120,6 +120,12 @@ def test_pixel_positions_start_at_zero_and_learn(head, embed_path):
         assert not torch.allclose(m[..., 1, 1], m[..., 1, 4])
 
 
+def test_unknown_pixel_position_keyword_names_the_setting(embed_path):
+    with pytest.raises(ValueError, match=r"panoptic_head.pixel_pos_encoding=\{'scael': 2.0\}: "
+                                         r".*scael.*keywords of mmdet's SinePositionalEncoding"):
+        _build_head(embed_path, pixel_pos_encoding=dict(scael=2.0))
+
+
 def test_no_pixel_positions_keeps_the_released_keys(head):
     assert head.pixel_pos_projs is None
     assert not any(k.startswith('pixel_pos') for k in head.state_dict())
