@@ -68,8 +68,11 @@ step cuda_tests 75 "$PYTHON" -m pytest -q -m cuda -p no:cacheprovider -rs \
 MSDA_ARGS=()
 if [[ -n "$MMCV_BUILD_PID" ]]; then
     wait "$MMCV_BUILD_PID"
-    echo "   mmcv_msda_build rc=$? (log: mmcv_msda_build.log)" | tee -a "$SUMMARY"
-    MSDA_ARGS=(--mmcv-source "$MMCV_SOURCE" --mmcv-build-dir "$MMCV_BUILD_DIR")
+    MMCV_BUILD_RC=$?
+    echo "   mmcv_msda_build rc=$MMCV_BUILD_RC (log: mmcv_msda_build.log)" | tee -a "$SUMMARY"
+    if [[ $MMCV_BUILD_RC == 0 ]]; then
+        MSDA_ARGS=(--mmcv-source "$MMCV_SOURCE" --mmcv-build-dir "$MMCV_BUILD_DIR")
+    fi
 fi
 step benchmark_train 110 "$PYTHON" tools/analysis_tools/benchmark_train.py "$CONFIG" \
     --random-init --steps 8 --warmup 3 --amp fp32,bf16 --msda pytorch,triton,mmcv \

@@ -59,15 +59,6 @@ def test_benchmark_train_tiny_on_this_machine(tmp_path):
                for line in table) or torch.cuda.is_available()
 
 
-def _count_ops_module():
-    import importlib.util
-    path = ROOT / 'tools' / 'analysis_tools' / 'count_ops.py'
-    spec = importlib.util.spec_from_file_location('count_ops', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_count_ops_attributes_operators_to_the_decoder_layers():
     """Twice the decoder layers: twice the operators counted in them, nothing else moves to
     them, and the hooks leave the model's outputs alone (the step runs)."""
@@ -75,7 +66,7 @@ def test_count_ops_attributes_operators_to_the_decoder_layers():
     from mmengine.optim import build_optim_wrapper
 
     from omgseg.utils.measure import collate_clips, random_clip
-    count_ops = _count_ops_module()
+    from omgseg.utils.op_count import count_step
     counts = {}
     for layers in (6, 12):
         cfg = Config.fromfile(str(TOY_CONFIG))
@@ -88,8 +79,8 @@ def test_count_ops_attributes_operators_to_the_decoder_layers():
                                            num_things=head.num_things_classes,
                                            num_classes=head.num_classes,
                                            rng=np.random.default_rng(0))])
-        count_ops.count_step(model, wrapper, batch)  # warm-up
-        counts[layers] = count_ops.count_step(model, wrapper, batch)
+        count_step(model, wrapper, batch)  # warm-up
+        counts[layers] = count_step(model, wrapper, batch)
     six, twelve = counts[6], counts[12]
     assert {'backbone', 'pixel decoder', 'criterion', 'query decoder layers', 'backward',
             'optimizer step', 'forward (rest)'} <= set(six)

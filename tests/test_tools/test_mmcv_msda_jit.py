@@ -1,9 +1,9 @@
-"""tools/analysis_tools/mmcv_msda_jit.py without a compiler: it finds mmcv's kernel and headers
-in a source release (archive or folder) and names the file and the fix when they are not there;
+"""omgseg.utils.mmcv_kernel (tools/analysis_tools/mmcv_msda_jit.py) without a compiler: it
+finds mmcv's kernel and headers in a source release (archive or folder) and names the file and
+the fix when they are not there;
 ``install`` routes omgseg's ``impl='mmcv'`` through mmcv's own autograd Function to the module
 it is given. (Compiling needs nvcc: tools/gpu_check.sh does it on a GPU machine.)"""
 import importlib
-import importlib.util
 import subprocess
 import sys
 import tarfile
@@ -11,12 +11,10 @@ import tarfile
 import pytest
 import torch
 
+import omgseg.utils.mmcv_kernel as jit
 from tests.conftest import ROOT
 
 SCRIPT = ROOT / 'tools' / 'analysis_tools' / 'mmcv_msda_jit.py'
-spec = importlib.util.spec_from_file_location('mmcv_msda_jit', SCRIPT)
-jit = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(jit)
 
 
 def _release(tmp_path, drop=None):
@@ -35,7 +33,7 @@ def _release(tmp_path, drop=None):
 def test_reads_the_kernel_and_headers_from_an_archive_or_a_folder(tmp_path):
     top, archive = _release(tmp_path)
     for source in (top, archive):
-        files = jit._read_sources(source)
+        files = jit.read_sources(source)
         assert sorted(files) == sorted((jit.KERNEL,) + jit.HEADERS)
         assert all(data == f'// {rel}\n'.encode() for rel, data in files.items())
 
@@ -44,16 +42,16 @@ def test_missing_kernel_or_header_names_the_file(tmp_path):
     top, archive = _release(tmp_path, drop=jit.HEADERS[2])
     for source in (top, archive):
         with pytest.raises(FileNotFoundError, match='ms_deform_attn_cuda_kernel.cuh'):
-            jit._read_sources(source)
+            jit.read_sources(source)
     with pytest.raises(FileNotFoundError, match="no such file or folder; give mmcv's source"):
-        jit._read_sources(tmp_path / 'nowhere.tar.gz')
+        jit.read_sources(tmp_path / 'nowhere.tar.gz')
 
 
 def test_a_file_that_is_no_archive_is_named(tmp_path):
     bad = tmp_path / 'mmcv.tar.gz'
     bad.write_bytes(b'not a tar')
     with pytest.raises(ValueError, match=r'mmcv.tar.gz: not a readable tar archive'):
-        jit._read_sources(bad)
+        jit.read_sources(bad)
     proc = subprocess.run([sys.executable, str(SCRIPT), str(bad)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and 'not a readable tar archive' in proc.stderr
@@ -101,3 +99,16 @@ def test_install_routes_impl_mmcv_through_mmcv_function(monkeypatch):
     assert torch.equal(out, torch.full((2, 3, 8), 7.0))
     assert torch.equal(value.grad, torch.ones_like(value))
     assert ext.calls == [('forward', torch.float32, 64), ('backward', (2, 3, 8))]
+
+
+def test_a_failed_build_leaves_mmcv_unavailable_instead_of_stopping_the_benchmark(
+        tmp_path, monkeypatch):
+    dispatch = importlib.import_module('omgseg.models.layers.ms_deform_attn')
+    monkeypatch.setattr(dispatch, 'mmcv_has_cuda_ops', lambda: False)  # an mmcv with CPU ops
+    note = jit.use_if_needed(str(tmp_path / 'missing.tar.gz'), str(tmp_path / 'build'),
+                             torch.device('cuda'))
+    assert note.startswith(f'none: building it from {tmp_path / "missing.tar.gz"} failed '
+                           f'(FileNotFoundError')
+    assert not dispatch.mmcv_has_cuda_ops()  # not installed: 'mmcv' stays skipped
+    assert 'CPU ops only' in jit.use_if_needed(None, str(tmp_path), torch.device('cuda'))
+    assert 'CPU ops only' in jit.use_if_needed('x.tar.gz', str(tmp_path), torch.device('cpu'))

@@ -38,6 +38,7 @@ from mmengine.config import Config
 
 from omgseg.models.layers import MSDA_IMPL_ENV, ms_deform_attn
 from omgseg.models.layers.ms_deform_attn import triton_missing
+from omgseg.utils.mmcv_kernel import use_if_needed
 
 # by module path: the package re-exports the function ms_deform_attn under the module's name
 dispatch = importlib.import_module('omgseg.models.layers.ms_deform_attn')
@@ -158,7 +159,6 @@ def main(argv=None) -> None:
     shape = attention_shape(args.config)
     mmcv_kernel = 'not asked for'
     if 'mmcv' in args.impls:
-        from mmcv_msda_jit import use_if_needed  # beside this script
         mmcv_kernel = use_if_needed(args.mmcv_source, args.mmcv_build_dir, device)
     name = torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'
     print(f'device {device} ({name}), torch {torch.__version__}, input {size[0]}x{size[1]}, '

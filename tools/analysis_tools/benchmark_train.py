@@ -39,6 +39,7 @@ import omgseg.register  # noqa: F401  (registers modules)
 from omgseg.models.layers.ms_deform_attn import MSDA_IMPL_ENV, resolve_msda_impl
 from omgseg.utils.launch import apply_amp
 from omgseg.utils.measure import RandomClips, build_model, collate_clips
+from omgseg.utils.mmcv_kernel import use_if_needed
 
 AMPS = ('fp32', 'bf16', 'fp16')
 KERNELS = ('pytorch', 'triton', 'mmcv')
@@ -237,7 +238,6 @@ def main() -> None:
         cfg.model.data_preprocessor.train_pad_size = (h, w)
     mmcv_kernel = 'not asked for'
     if 'mmcv' in args.msda:
-        from mmcv_msda_jit import use_if_needed  # beside this script
         mmcv_kernel = use_if_needed(args.mmcv_source, args.mmcv_build_dir, device)
     print(f'{args.config}: {args.batch} clip(s) of {args.frames} frame(s) at {h} x {w} on '
           f'{torch.cuda.get_device_name() if device.type == "cuda" else "CPU"}; '
