@@ -23,7 +23,11 @@ class _Counter(TorchDispatchMode):
 
 
 def count_step(model, wrapper, batch: dict) -> collections.Counter:
-    """Operators of one training step by part (see the module docstring)."""
+    """Operators of one training step (``model.train_step``'s parts: preprocessing, forward with
+    losses, backward, optimizer step) that reach a backend, by the part that ran them: the
+    backbone, the pixel decoder, the query decoder's layers, the criterion, the rest of the
+    forward, the backward and the optimizer step. Every part is counted on any device; on CUDA
+    the optimizer's foreach / fused updates are a few multi-tensor kernels."""
     labels = ['forward (rest)']
     handles = []
     head = model.panoptic_head
@@ -32,6 +36,7 @@ def count_step(model, wrapper, batch: dict) -> collections.Counter:
              ('pixel decoder', getattr(head, 'pixel_decoder', None)),
              ('criterion', getattr(model, 'criterion', None))] + \
         [('query decoder layers', layer) for layer in layers]
+
     def enter(name):
         def hook(module, args) -> None:  # None: the inputs stay as they are
             labels.append(name)
