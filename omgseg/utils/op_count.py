@@ -10,24 +10,33 @@ OPTIMIZER = 'optimizer step'
 
 
 class _Counter(TorchDispatchMode):
-    """Counts dispatched operators under the label on top of ``labels``."""
+    """Counts dispatched operators under the label on top of ``labels``, and separately those
+    that are views (``view``, ``permute``, ``select``, ...: no kernel, only dispatch time)."""
 
     def __init__(self, labels: list[str]) -> None:
         super().__init__()
         self.labels = labels
         self.counts: collections.Counter = collections.Counter()
+        self.views: collections.Counter = collections.Counter()
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         self.counts[self.labels[-1]] += 1
+        if getattr(func, 'is_view', False):
+            self.views[self.labels[-1]] += 1
         return func(*args, **(kwargs or {}))
 
 
-def count_step(model, wrapper, batch: dict) -> collections.Counter:
+def count_step(model, wrapper, batch: dict
+               ) -> tuple[collections.Counter, collections.Counter]:
     """Operators of one training step (``model.train_step``'s parts: preprocessing, forward with
     losses, backward, optimizer step) that reach a backend, by the part that ran them: the
     backbone, the pixel decoder, the query decoder's layers, the criterion, the rest of the
     forward, the backward and the optimizer step. Every part is counted on any device; on CUDA
-    the optimizer's foreach / fused updates are a few multi-tensor kernels."""
+    the optimizer's foreach / fused updates are a few multi-tensor kernels.
+
+    Returns:
+        (operators, views): counts by part of all operators and of the views among them.
+    """
     labels = ['forward (rest)']
     handles = []
     head = model.panoptic_head
@@ -64,4 +73,4 @@ def count_step(model, wrapper, batch: dict) -> collections.Counter:
     finally:
         for h in handles:
             h.remove()
-    return counter.counts
+    return counter.counts, counter.views

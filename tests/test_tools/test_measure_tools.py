@@ -81,7 +81,9 @@ def test_count_ops_attributes_operators_to_the_decoder_layers():
                                            rng=np.random.default_rng(0))])
         count_step(model, wrapper, batch)  # warm-up
         counts[layers] = count_step(model, wrapper, batch)
-    six, twelve = counts[6], counts[12]
+    (six, six_views), (twelve, twelve_views) = counts[6], counts[12]
+    assert twelve_views['query decoder layers'] == 2 * six_views['query decoder layers'] > 0
+    assert all(six_views[k] < six[k] for k in six_views)  # views are some of the operators
     assert {'backbone', 'pixel decoder', 'criterion', 'query decoder layers', 'backward',
             'optimizer step', 'forward (rest)'} <= set(six)
     assert twelve['query decoder layers'] == 2 * six['query decoder layers'] > 0

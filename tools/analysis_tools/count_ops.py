@@ -55,12 +55,15 @@ def main(argv=None) -> None:
                                           rng=np.random.default_rng(seed))])
 
     count_step(model, wrapper, batch(0))  # warm-up: lazy initialisation, optimizer state
-    counts = count_step(model, wrapper, batch(1))
-    total = sum(v for k, v in counts.items() if k != OPTIMIZER)
+    counts, views = count_step(model, wrapper, batch(1))
     print(f'{args.config}: one training step, {args.frames} frame(s) at {h} x {w}, CPU')
+    print(f'{"operators":>9s} {"views":>7s} {"non-view":>8s}  part')
     for name, n in counts.most_common():
-        print(f'{n:8d}  {name}')
-    print(f'{total:8d}  per step without the optimizer step')
+        print(f'{n:9d} {views[name]:7d} {n - views[name]:8d}  {name}')
+    total = sum(v for k, v in counts.items() if k != OPTIMIZER)
+    total_views = sum(v for k, v in views.items() if k != OPTIMIZER)
+    print(f'{total:9d} {total_views:7d} {total - total_views:8d}  per step without the '
+          f'optimizer step')
 
 
 if __name__ == '__main__':
