@@ -90,6 +90,14 @@ class RandomClips(torch.utils.data.Dataset):
         return random_clip(rng=np.random.default_rng(i), **self.kwargs)
 
 
+def pad_training_to(cfg: Config, height: int, width: int) -> None:
+    """Make a config's fixed training pad (``data_preprocessor.train_pad_size``, e.g. the COCO
+    configs' 1024 x 1024 crops) the measured shape, so that clips of that shape are neither
+    refused nor padded beyond it. Configs without a fixed pad keep padding to the divisor."""
+    if cfg.model.get('data_preprocessor', {}).get('train_pad_size') is not None:
+        cfg.model.data_preprocessor.train_pad_size = (height, width)
+
+
 def collate_clips(items: list[dict]) -> dict:
     """mmengine's ``pseudo_collate`` layout: lists of inputs and data samples."""
     return dict(inputs=[it['inputs'] for it in items],

@@ -21,6 +21,10 @@ from types import ModuleType
 
 import torch
 
+# what a failed build raises: no nvcc or source file (OSError), a failed compile
+# (RuntimeError), a source that is no archive (ValueError)
+BUILD_ERRORS = (OSError, RuntimeError, ValueError)
+
 KERNEL = 'mmcv/ops/csrc/pytorch/cuda/ms_deform_attn_cuda.cu'
 HEADERS = ('mmcv/ops/csrc/common/pytorch_cuda_helper.hpp',
            'mmcv/ops/csrc/common/cuda/common_cuda_helper.hpp',
@@ -128,7 +132,7 @@ def use_if_needed(source: str | None, build_dir: str, device: torch.device) -> s
     start = time.perf_counter()
     try:
         ext = build(source, build_dir)
-    except (OSError, RuntimeError, ValueError) as err:  # no nvcc, a failed compile, bad source
+    except BUILD_ERRORS as err:
         # the other kernels' numbers must not be lost: 'mmcv' is then skipped with this reason
         return f'none: building it from {source} failed ({type(err).__name__}: {err})'
     install(ext)

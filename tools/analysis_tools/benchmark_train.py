@@ -38,7 +38,7 @@ from mmengine.registry import init_default_scope
 import omgseg.register  # noqa: F401  (registers modules)
 from omgseg.models.layers.ms_deform_attn import MSDA_IMPL_ENV, resolve_msda_impl
 from omgseg.utils.launch import apply_amp
-from omgseg.utils.measure import RandomClips, build_model, collate_clips
+from omgseg.utils.measure import RandomClips, build_model, collate_clips, pad_training_to
 from omgseg.utils.mmcv_kernel import use_if_needed
 
 AMPS = ('fp32', 'bf16', 'fp16')
@@ -232,10 +232,7 @@ def main() -> None:
     init_default_scope(cfg.get('default_scope', 'mmdet'))  # omgseg registers into mmdet's
     device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     h, w = args.shape
-    # Every clip is padded to --shape: a config's fixed training pad (the COCO configs' 1024 x
-    # 1024 crops) would refuse a larger shape or measure a larger one than asked for.
-    if cfg.model.get('data_preprocessor', {}).get('train_pad_size') is not None:
-        cfg.model.data_preprocessor.train_pad_size = (h, w)
+    pad_training_to(cfg, h, w)  # every clip padded to --shape, not to a config's larger crop
     mmcv_kernel = 'not asked for'
     if 'mmcv' in args.msda:
         mmcv_kernel = use_if_needed(args.mmcv_source, args.mmcv_build_dir, device)

@@ -1,5 +1,5 @@
-"""Operators one training step dispatches, by part of the model: a device-free measure of how
-many kernels a GPU step launches, for configs whose step is bound by launching them.
+"""Operators one training step dispatches, by part of the model, views apart: a device-free
+measure of a GPU step's dispatch work (each non-view operator roughly one kernel launch).
 
     python tools/analysis_tools/count_ops.py CONFIG [--shape 128 224] [--frames 2]
         [--random-init] [--cfg-options k=v ...]
@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 import omgseg.register  # noqa: F401  (registers modules)
-from omgseg.utils.measure import build_model, collate_clips, random_clip
+from omgseg.utils.measure import RandomClips, build_model, collate_clips, pad_training_to
 from omgseg.utils.op_count import OPTIMIZER, count_step
+
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__,
@@ -40,22 +40,17 @@ def main(argv=None) -> None:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
-    if cfg.model.get('data_preprocessor', {}).get('train_pad_size') is not None:
-        cfg.model.data_preprocessor.train_pad_size = tuple(args.shape)
+    h, w = args.shape
+    pad_training_to(cfg, h, w)
     torch.manual_seed(0)
     model = build_model(cfg, random_init=args.random_init).train()
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     head = model.panoptic_head
-    h, w = args.shape
-
-    def batch(seed: int) -> dict:
-        return collate_clips([random_clip(frames=args.frames, height=h, width=w,
-                                          num_things=head.num_things_classes,
-                                          num_classes=head.num_classes,
-                                          rng=np.random.default_rng(seed))])
-
-    count_step(model, wrapper, batch(0))  # warm-up: lazy initialisation, optimizer state
-    counts, views = count_step(model, wrapper, batch(1))
+    clips = RandomClips(length=2, frames=args.frames, height=h, width=w,
+                        num_things=head.num_things_classes, num_classes=head.num_classes)
+    # warm-up: lazy initialisation, optimizer state
+    count_step(model, wrapper, collate_clips([clips[0]]))
+    counts, views = count_step(model, wrapper, collate_clips([clips[1]]))
     print(f'{args.config}: one training step, {args.frames} frame(s) at {h} x {w}, CPU')
     print(f'{"operators":>9s} {"views":>7s} {"non-view":>8s}  part')
     for name, n in counts.most_common():

@@ -13,7 +13,7 @@ import argparse
 import sys
 import time
 
-from omgseg.utils.mmcv_kernel import build
+from omgseg.utils.mmcv_kernel import BUILD_ERRORS, build
 
 
 def main(argv=None) -> int:
@@ -25,7 +25,7 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     try:
         build(args.source, args.build_dir, verbose=True)
-    except (FileNotFoundError, ValueError) as err:
+    except BUILD_ERRORS as err:  # the compiler's own output, if any, is printed above
         print(f'mmcv_msda_jit: {err}', file=sys.stderr)
         return 2
     print(f'mmcv_msda_jit: built in {time.perf_counter() - start:.0f} s under {args.build_dir}')

@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
-from omgseg.utils.measure import build_model, collate_clips, random_clip
+from omgseg.utils.measure import build_model, collate_clips, pad_training_to, random_clip
 from tests.conftest import ROOT
 
 CONFIG = ROOT / 'configs' / 'omgseg' / 'omgseg_convnext-l_8xb1-12e_coco-panoptic.py'
@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.cuda,
 @pytest.fixture(scope='module')
 def model():
     cfg = Config.fromfile(str(CONFIG))
-    cfg.model.data_preprocessor.train_pad_size = (H, W)  # the COCO config crops 1024 x 1024
+    pad_training_to(cfg, H, W)  # the COCO config crops 1024 x 1024
     m = build_model(cfg, random_init=True)
     return m.to(torch.device('cuda'))
 
