@@ -89,3 +89,11 @@ def test_count_ops_attributes_operators_to_the_decoder_layers():
     assert twelve['query decoder layers'] == 2 * six['query decoder layers'] > 0
     assert twelve['backbone'] == six['backbone'] and twelve['pixel decoder'] == six['pixel decoder']
     assert twelve['backward'] > six['backward']
+
+
+def test_benchmark_train_refuses_a_negative_profile_count():
+    proc = subprocess.run(
+        [sys.executable, 'tools/analysis_tools/benchmark_train.py', str(TOY_CONFIG),
+         '--profile', '-1'], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert '--warmup and --profile >= 0' in proc.stderr and 'Traceback' not in proc.stderr

@@ -90,8 +90,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--json', help='also write the results to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
-    if args.steps < 1 or args.warmup < 0 or args.batch < 1 or args.frames < 1:
-        parser.error('--steps, --batch and --frames must be >= 1 and --warmup >= 0.')
+    if (args.steps < 1 or args.warmup < 0 or args.batch < 1 or args.frames < 1
+            or args.profile < 0):
+        parser.error('--steps, --batch and --frames must be >= 1, --warmup and --profile >= 0.')
     if os.environ.get(MSDA_IMPL_ENV):
         parser.error(f'{MSDA_IMPL_ENV} is set and would override every --msda variant; '
                      f'unset it.')
