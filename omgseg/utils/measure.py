@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmdet.structures import DetDataSample, TrackDataSample
+from mmdet.structures import DetDataSample
 from mmengine.config import Config
 from mmengine.structures import InstanceData, PixelData
 
 from omgseg.registry import MODELS
 from omgseg.structures import IGNORE_INDEX
+from omgseg.structures.clip_sample import ClipDataSample
 
 
 def build_model(cfg: Config, *, random_init: bool) -> torch.nn.Module:
@@ -54,7 +55,7 @@ def random_clip(*, frames: int, height: int, width: int, num_things: int, num_cl
     for _ in range(n):
         h, w = (int(rng.integers(8, max(9, s // 2))) for s in (height, width))
         boxes.append((int(rng.integers(0, height - h)), int(rng.integers(0, width - w)), h, w))
-    track = TrackDataSample()
+    track = ClipDataSample()
     samples = []
     for t in range(frames):
         sample = DetDataSample(metainfo=dict(img_shape=(height, width),

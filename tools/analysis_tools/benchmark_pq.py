@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from mmdet.structures import DetDataSample, TrackDataSample
+from mmdet.structures import DetDataSample
 from mmengine.structures import PixelData
 from PIL import Image
 
@@ -39,6 +39,7 @@ from omgseg.evaluation.functional import id2rgb, pq_compute_single
 from omgseg.evaluation.functional.files import read_id_png
 from omgseg.evaluation.offline.panoptic import pq_compute_files
 from omgseg.evaluation.metrics import PanopticQualityMetric
+from omgseg.structures.clip_sample import ClipDataSample
 
 NUM_THINGS, NUM_STUFF = 80, 53
 CATEGORIES = [{'id': c, 'name': f'class{c}', 'isthing': int(c <= NUM_THINGS),
@@ -210,7 +211,7 @@ def online_per_image(paths: dict, rounds: int) -> tuple[list[float], float]:
                 sem_seg=torch.from_numpy(pred_ids.astype(np.int64))[None],
                 metainfo=dict(segments_info=[dict(id=s['id'], category_id=s['category_id'] - 1)
                                              for s in pred_ann['segments_info']]))
-            sample = TrackDataSample()
+            sample = ClipDataSample()
             sample.video_data_samples = [frame]
             total += timed(metric.process, None, [sample])[0]
         per_round.append(1000 * total / len(gt_data['annotations']))

@@ -2,7 +2,7 @@
 side by side in one run, each against the fp32 / PyTorch-kernel baseline of the same run.
 
     python tools/analysis_tools/benchmark_train.py CONFIG [--steps 10] [--warmup 3]
-        [--amp fp32,bf16] [--msda pytorch,triton,mmcv] [--shape 736 1280] [--frames 2]
+        [--amp fp32,bf16] [--msda pytorch,numba,triton,mmcv] [--shape 736 1280] [--frames 2]
         [--batch 1] [--num-workers 2] [--with-cp] [--compile] [--random-init] [--json OUT]
         [--cfg-options k=v ...]
 
@@ -42,7 +42,7 @@ from omgseg.utils.measure import RandomClips, build_model, collate_clips, pad_tr
 from omgseg.utils.mmcv_kernel import use_if_needed
 
 AMPS = ('fp32', 'bf16', 'fp16')
-KERNELS = ('pytorch', 'triton', 'mmcv')
+KERNELS = ('pytorch', 'numba', 'triton', 'mmcv')
 
 
 def _csv(choices: tuple[str, ...]):

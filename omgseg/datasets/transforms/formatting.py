@@ -1,13 +1,15 @@
-"""Pack a (possibly single-frame) clip into ``inputs`` (T, 3, H, W) and a ``TrackDataSample``."""
+"""Pack a (possibly single-frame) clip into ``inputs`` (T, 3, H, W) and a ``ClipDataSample``
+(a ``TrackDataSample``)."""
 from __future__ import annotations
 
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
-from mmdet.structures import DetDataSample, TrackDataSample
+from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData, PixelData
 
 from omgseg.registry import TRANSFORMS
+from omgseg.structures.clip_sample import ClipDataSample
 
 _FRAME_META = ('img_id', 'img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'scale_factor',
                'flip', 'flip_direction', 'frame_id', 'segments_info')
@@ -46,7 +48,7 @@ def _frame_sample(results: dict) -> DetDataSample:
 class PackClipInputs(BaseTransform):
     """Pack one frame (a dict) or a clip (a list of per-frame dicts) for the model.
 
-    The packed ``TrackDataSample`` carries ``task`` (from the dataset) so the model routes on
+    The packed ``ClipDataSample`` carries ``task`` (from the dataset) so the model routes on
     it; instances whose mask was cropped away are dropped; crowd instances go to
     ``ignored_instances``.
     """
@@ -62,7 +64,7 @@ class PackClipInputs(BaseTransform):
         shapes = {tuple(i.shape) for i in imgs}
         if len(shapes) != 1:
             raise ValueError(f'frames of one clip differ in size: {sorted(shapes)}.')
-        track = TrackDataSample()
+        track = ClipDataSample()
         track.video_data_samples = [_frame_sample(f) for f in frames]
         first = frames[0]
         meta = dict(task=first.get('task', 'panoptic'),
