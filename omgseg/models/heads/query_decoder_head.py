@@ -13,8 +13,8 @@ from mmdet.models.layers import (Mask2FormerTransformerDecoder, SinePositionalEn
 from mmengine.model import BaseModule, caffe2_xavier_init
 from torch import nn
 
-from omgseg.models.layers import (build_mlp, check_compile, check_with_cp, checkpoint_layers,
-                                  compile_layers, mask_pool)
+from omgseg.models.layers import (SpatialAttentionPrior, build_mlp, check_compile, check_with_cp,
+                                  checkpoint_layers, compile_layers, mask_pool)
 from omgseg.models.text.classifier import ORIGINAL_LOGIT_SCALE
 from omgseg.registry import MODELS
 from omgseg.vocab import vocabulary_from
@@ -83,6 +83,12 @@ class OMGQueryHead(BaseModule):
             attend to them, and two objects of one class then share one mask; this gives
             queries and mask features absolute position (as CoordConv / SOLO do). ``None`` (the
             original) adds nothing; the toy co-training job uses it.
+        spatial_prior: optional ``dict(sigma=..., anchors=...)``: a Gaussian bias on every
+            cross-attention logit around a reference point per query
+            (:class:`SpatialAttentionPrior`): the prompt for prompts (``query_ref``) and, with
+            ``anchors``, learned anchors for the object queries. Without it a point prompt's
+            query learns only slowly to look at the thing under the point. ``None`` (the
+            original) adds nothing; the toy co-training job uses it for prompts.
         with_cp: activation checkpointing in training of every transformer-decoder layer and,
             unless ``pixel_decoder.with_cp`` says otherwise, of the pixel decoder's encoder
             layers (less memory for about one more forward of them; same gradients).
@@ -102,7 +108,8 @@ class OMGQueryHead(BaseModule):
                  positional_encoding: dict | None = None,
                  logit_scale: float = ORIGINAL_LOGIT_SCALE,
                  prompt_encoder: dict | None = None, mask_prompt_first_layer: bool = True,
-                 pixel_pos_encoding: dict | None = None, with_cp: bool = False,
+                 pixel_pos_encoding: dict | None = None, spatial_prior: dict | None = None,
+                 with_cp: bool = False,
                  compile_decoder: bool | dict = False, init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg=init_cfg)
         num_things_classes, num_stuff_classes, class_names = _class_counts(
@@ -151,6 +158,14 @@ class OMGQueryHead(BaseModule):
             self.pixel_pos_projs = nn.ModuleList(
                 nn.Conv2d(2 * pix_cfg['num_feats'], feat_channels, 1)
                 for _ in range(num_transformer_feat_level + 1))
+        self.spatial_prior = None
+        if spatial_prior is not None:
+            try:
+                self.spatial_prior = SpatialAttentionPrior(num_queries=num_queries,
+                                                           **spatial_prior)
+            except TypeError as err:  # an unknown keyword: name the setting
+                raise ValueError(f'panoptic_head.spatial_prior={spatial_prior!r}: {err}; it '
+                                 f'takes sigma and anchors.') from err
         self.query_embed = nn.Embedding(num_queries, feat_channels)
         self.query_feat = nn.Embedding(num_queries, feat_channels)
         self.level_embed = nn.Embedding(num_transformer_feat_level, feat_channels)
@@ -222,7 +237,10 @@ class OMGQueryHead(BaseModule):
             a zero scalar in the graph, or ``None`` when nothing is unused.
         """
         if prompted:
-            return (self.query_feat.weight.sum() + self.query_embed.weight.sum()) * 0.0
+            unused = self.query_feat.weight.sum() + self.query_embed.weight.sum()
+            if self.spatial_prior is not None and self.spatial_prior.anchors is not None:
+                unused = unused + self.spatial_prior.anchors.weight.sum()
+            return unused * 0.0
         if self.prompt_encoder is None:
             return None
         return sum(p.sum() for p in self.prompt_encoder.parameters()) * 0.0
@@ -269,7 +287,8 @@ class OMGQueryHead(BaseModule):
 
     def forward(self, feats: list[torch.Tensor], num_frames: int,
                 queries: tuple[torch.Tensor, torch.Tensor] | None = None,
-                self_attn_mask: torch.Tensor | None = None) -> list[dict[str, torch.Tensor]]:
+                self_attn_mask: torch.Tensor | None = None,
+                query_ref: torch.Tensor | None = None) -> list[dict[str, torch.Tensor]]:
         """Run the decoder on a batch of clips.
 
         Args:
@@ -278,6 +297,8 @@ class OMGQueryHead(BaseModule):
             queries: optional (content, positional) queries (B, Q', C) each, e.g. encoded
                 prompts; the learned object queries are used when ``None``.
             self_attn_mask: optional (B*nH, Q', Q') bool, True = not attended.
+            query_ref: with ``spatial_prior``, the reference points (B, Q', 2) (x, y) of
+                ``queries`` normalised to the padded input; required with both.
 
         Returns:
             One prediction dict per set (before the first layer and after each layer, 10 for
@@ -306,6 +327,15 @@ class OMGQueryHead(BaseModule):
             query_pos = self.query_embed.weight[None].expand(b, -1, -1)
         else:
             query, query_pos = queries
+        prior, biases = self.spatial_prior, None
+        if prior is not None:
+            if queries is None:
+                query_ref = prior.anchor_points(b)
+            elif query_ref is None:
+                raise ValueError('panoptic_head.spatial_prior needs the reference points of '
+                                 'given queries (query_ref); pass them with the queries.')
+            if query_ref is not None:
+                biases = [prior.bias(query_ref, size, t, self.num_heads) for size in sizes]
         cycle = self.level_cycle
         preds = [self._prediction(query, mask_features, sizes[cycle[0]])]
         for i, layer in enumerate(self.transformer_decoder.layers):
@@ -313,6 +343,8 @@ class OMGQueryHead(BaseModule):
             attn_mask = preds[-1]['attn_mask']
             if i == 0 and queries is not None and not self.mask_prompt_first_layer:
                 attn_mask = torch.zeros_like(attn_mask)
+            if biases is not None:
+                attn_mask = prior.with_mask(biases[lvl], attn_mask, query.dtype)
             query = layer(query=query, key=keys[lvl], value=keys[lvl], query_pos=query_pos,
                           key_pos=key_pos[lvl], cross_attn_mask=attn_mask,
                           self_attn_mask=self_attn_mask, key_padding_mask=None)

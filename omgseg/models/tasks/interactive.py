@@ -92,8 +92,12 @@ class InteractiveTask:
         boxes, kinds, shapes, counts = batch_prompts(data_samples, inputs.device)
         content, positional, attn = ctx.head.encode_prompts(boxes, kinds, shapes)
         feats = ctx.features(inputs)
+        # each prompt's reference point (a spatial prior's centre): the point, or the box
+        # centre, normalised to the padded input
+        canvas = boxes.new_tensor([inputs.shape[-1], inputs.shape[-2]])
+        ref = (boxes[..., :2] + boxes[..., 2:]) / 2 / canvas
         preds = ctx.head(feats, inputs.shape[1], queries=(content, positional),
-                         self_attn_mask=attn)
+                         self_attn_mask=attn, query_ref=ref)
         return preds, feats, counts
 
     def loss(self, ctx: TaskContext, inputs: torch.Tensor, data_samples: list) -> dict:

@@ -156,3 +156,92 @@ def test_level_cycle_names_the_setting(embed_path, cycle):
     with pytest.raises(ValueError, match=r'panoptic_head\.level_cycle must list memory '
                                          r'levels in 0\.\.2'):
         _build_head(embed_path, level_cycle=cycle)
+
+
+def _first_cross_attn_mask(head, feats, **kwargs) -> torch.Tensor:
+    seen = {}
+
+    def grab(module, args, kw):
+        seen['mask'] = kw['cross_attn_mask']
+    handle = head.transformer_decoder.layers[0].register_forward_pre_hook(grab, with_kwargs=True)
+    try:
+        head(feats, num_frames=1, **kwargs)
+    finally:
+        handle.remove()
+    return seen['mask']
+
+
+def test_spatial_prior_centres_each_query_on_its_point(head, embed_path):
+    torch.manual_seed(0)
+    prior_head = _build_head(embed_path, spatial_prior=dict(sigma=0.1),
+                             mask_prompt_first_layer=False)
+    missing, unexpected = prior_head.load_state_dict(head.state_dict(), strict=False)
+    assert missing == ['spatial_prior.anchors.weight'] and not unexpected
+    feats = backbone_features(1)
+    side = SIZE // 32                                 # the first layer's level: stride 32
+    with torch.no_grad():
+        plain = _first_cross_attn_mask(head, feats)
+        mask = _first_cross_attn_mask(prior_head, feats)
+    assert plain.dtype == torch.bool and mask.dtype == torch.float32
+    assert mask.shape == plain.shape == (2 * 1, Q, side * side)     # (B * nH, Q, h * w)
+    # where the plain head does not attend, neither does the prior's; elsewhere the logit is
+    # -d^2 / (2 sigma^2), d from the cell centre to the query's anchor
+    assert torch.isinf(mask[plain]).all()
+    anchors = prior_head.spatial_prior.anchors.weight.sigmoid()
+    centres = (torch.stack(torch.meshgrid(torch.arange(side), torch.arange(side),
+                                          indexing='xy'), -1).reshape(-1, 2) + 0.5) / side
+    def prior(points):
+        logits = -((centres[None] - points[:, None]) ** 2).sum(-1) / (2 * 0.1 ** 2)
+        return logits[None].expand(2, -1, -1)           # the same for both heads
+    torch.testing.assert_close(mask[~plain], prior(anchors)[~plain])
+    # prompts (first layer unmasked here): the caller's points are the centres; without them
+    # the head says what is missing
+    content, pos = torch.randn(1, 2, C), torch.randn(1, 2, C)
+    points = torch.tensor([[0.1, 0.1], [0.9, 0.6]])
+    with torch.no_grad():
+        mask = _first_cross_attn_mask(prior_head, feats, queries=(content, pos),
+                                      query_ref=points[None])
+    torch.testing.assert_close(mask, prior(points))
+    assert mask[0].argmax(-1).tolist() == [0, 3]        # top-left cell; bottom-right cell
+    with pytest.raises(ValueError, match='spatial_prior needs the reference points'):
+        prior_head(feats, num_frames=1, queries=(content, pos))
+
+
+def test_spatial_prior_anchors_learn_and_stay_in_the_graph_for_prompts(embed_path):
+    torch.manual_seed(0)
+    prior_head = _build_head(embed_path, spatial_prior=dict(sigma=0.2)).train()
+    anchors = prior_head.spatial_prior.anchors.weight
+    # a grid over the canvas to start with
+    assert anchors.sigmoid().min() > 0 and anchors.sigmoid().max() < 1
+    assert len({tuple(p) for p in anchors.sigmoid().round(decimals=3).tolist()}) == Q
+    prior_head(backbone_features(1), num_frames=1)[-1]['mask'].square().mean().backward()
+    assert anchors.grad.abs().sum() > 0
+    assert prior_head.unused_parameters_term(prompted=True).grad_fn is not None
+    anchors.grad = None
+    prior_head.unused_parameters_term(prompted=True).backward()
+    assert anchors.grad is not None and not anchors.grad.any()
+
+
+def test_spatial_prior_without_anchors_is_for_prompts_only(head, embed_path):
+    torch.manual_seed(0)
+    prompts_only = _build_head(embed_path, spatial_prior=dict(sigma=0.1, anchors=False))
+    prompts_only.load_state_dict(head.state_dict())     # no parameter of its own
+    feats = backbone_features(1)
+    with torch.no_grad():
+        plain, same = head(feats, num_frames=1), prompts_only(feats, num_frames=1)
+        assert _first_cross_attn_mask(prompts_only, feats).dtype == torch.bool
+        content, pos = torch.randn(1, 2, C), torch.randn(1, 2, C)
+        mask = _first_cross_attn_mask(prompts_only, feats, queries=(content, pos),
+                                      query_ref=torch.tensor([[[0.1, 0.1], [0.9, 0.6]]]))
+    for a, b in zip(plain, same):                       # object queries: the plain head
+        torch.testing.assert_close(a['mask'], b['mask'])
+    assert mask.dtype == torch.float32 and torch.isfinite(mask).any()
+    assert prompts_only.unused_parameters_term(prompted=True) is not None
+
+
+@pytest.mark.parametrize('cfg, message', [
+    (dict(sigma=0), r'spatial_prior\.sigma must be > 0, got 0'),
+    (dict(sigam=0.1), r"spatial_prior=\{'sigam': 0\.1\}: .*sigam.*takes sigma and anchors")])
+def test_spatial_prior_settings_are_checked(embed_path, cfg, message):
+    with pytest.raises(ValueError, match=message):
+        _build_head(embed_path, spatial_prior=cfg)

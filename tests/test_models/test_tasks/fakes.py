@@ -27,10 +27,11 @@ class FixedHead:
         self.calls: list[dict] = []
         self.prompts: list[tuple] = []
 
-    def __call__(self, feats, num_frames, queries=None, self_attn_mask=None):
+    def __call__(self, feats, num_frames, queries=None, self_attn_mask=None, query_ref=None):
         b = feats[0].shape[0] // num_frames
         q = self.cls.shape[0] if queries is None else queries[0].shape[1]
-        self.calls.append(dict(num_frames=num_frames, prompted=queries is not None))
+        self.calls.append(dict(num_frames=num_frames, prompted=queries is not None,
+                               query_ref=query_ref))
         mask = self.mask[:q, None].expand(q, num_frames, *self.mask.shape[-2:])
         last = dict(cls=self.cls[:q].expand(b, -1, -1), obj=self.obj[:q].expand(b, -1),
                     query=torch.eye(q, 4)[None].expand(b, -1, -1),

@@ -45,7 +45,11 @@ def test_masks_follow_the_threshold_and_labels_the_scores():
     ctx = fixed_context(head, NAMES, 1)
     pred = InteractiveTask(settings=InteractiveSettings()).predict(ctx, inputs, samples)[0] \
         .video_data_samples[0].pred_prompt_masks
-    assert head.calls == [dict(num_frames=1, prompted=True)]
+    call = head.calls[0]
+    assert len(head.calls) == 1 and (call['num_frames'], call['prompted']) == (1, True)
+    # reference points of a spatial prior: box centres over the (96 x 64) input
+    torch.testing.assert_close(call['query_ref'],
+                               torch.tensor([[[5 / 96, 5.5 / 64], [5.5 / 96, 5.5 / 64]]]))
     assert pred.masks.shape == (2, 64, 96)
     assert pred.masks[0, :10].all() and not pred.masks[0, 10:].any()
     assert pred.masks[1, :, :20].all() and not pred.masks[1, :, 20:].any()
