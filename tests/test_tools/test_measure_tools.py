@@ -97,3 +97,13 @@ def test_benchmark_train_refuses_a_negative_profile_count():
          '--profile', '-1'], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     assert '--warmup and --profile >= 0' in proc.stderr and 'Traceback' not in proc.stderr
+
+
+@pytest.mark.parametrize('tool', ['benchmark_train.py', 'count_ops.py', 'get_flops.py'])
+def test_measure_tools_name_a_missing_config(tool):
+    proc = subprocess.run(
+        [sys.executable, f'tools/analysis_tools/{tool}', 'configs/toy/no_such_config.py'],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert 'config configs/toy/no_such_config.py does not exist' in proc.stderr
+    assert 'Traceback' not in proc.stderr

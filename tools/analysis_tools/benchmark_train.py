@@ -90,6 +90,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--json', help='also write the results to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
+    if not os.path.isfile(args.config):
+        parser.error(f'config {args.config} does not exist; give the path of a config file, e.g. '
+                     f'configs/toy/omgseg_tiny_toy-coco-panoptic.py.')
     if (args.steps < 1 or args.warmup < 0 or args.batch < 1 or args.frames < 1
             or args.profile < 0):
         parser.error('--steps, --batch and --frames must be >= 1, --warmup and --profile >= 0.')

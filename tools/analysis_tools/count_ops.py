@@ -15,6 +15,7 @@ few multi-tensor kernels, so that line is left out of the per-step total.
 from __future__ import annotations
 
 import argparse
+import os
 
 import torch
 from mmengine.config import Config, DictAction
@@ -36,6 +37,9 @@ def main(argv=None) -> None:
                    help='read no weight or class-embedding file')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = p.parse_args(argv)
+    if not os.path.isfile(args.config):
+        p.error(f'config {args.config} does not exist; give the path of a config file, e.g. '
+                f'configs/toy/omgseg_tiny_toy-coco-panoptic.py.')
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
