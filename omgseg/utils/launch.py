@@ -27,6 +27,15 @@ def parse_launch_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
     return args
 
 
+def missing_config(path: str) -> str | None:
+    """What is wrong with a config path given on a command line (a message for
+    ``parser.error``), or ``None`` when the file exists."""
+    if os.path.isfile(path):
+        return None
+    return (f'config {path} does not exist; give the path of a config file, e.g. '
+            f'configs/toy/omgseg_tiny_toy-coco-panoptic.py.')
+
+
 def load_config(path: str, *, launcher: str = 'none', cfg_options: dict | None = None,
                 work_dir: str | None = None) -> Config:
     """Read a config, apply ``--cfg-options`` and choose the work dir

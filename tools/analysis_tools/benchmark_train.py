@@ -37,7 +37,7 @@ from mmengine.registry import init_default_scope
 
 import omgseg.register  # noqa: F401  (registers modules)
 from omgseg.models.layers.ms_deform_attn import MSDA_IMPL_ENV, resolve_msda_impl
-from omgseg.utils.launch import apply_amp
+from omgseg.utils.launch import apply_amp, missing_config
 from omgseg.utils.measure import RandomClips, build_model, collate_clips, pad_training_to
 from omgseg.utils.mmcv_kernel import use_if_needed
 
@@ -90,9 +90,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--json', help='also write the results to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
-    if not os.path.isfile(args.config):
-        parser.error(f'config {args.config} does not exist; give the path of a config file, e.g. '
-                     f'configs/toy/omgseg_tiny_toy-coco-panoptic.py.')
+    if problem := missing_config(args.config):
+        parser.error(problem)
     if (args.steps < 1 or args.warmup < 0 or args.batch < 1 or args.frames < 1
             or args.profile < 0):
         parser.error('--steps, --batch and --frames must be >= 1, --warmup and --profile >= 0.')

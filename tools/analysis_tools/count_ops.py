@@ -15,7 +15,6 @@ few multi-tensor kernels, so that line is left out of the per-step total.
 from __future__ import annotations
 
 import argparse
-import os
 
 import torch
 from mmengine.config import Config, DictAction
@@ -23,6 +22,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 import omgseg.register  # noqa: F401  (registers modules)
+from omgseg.utils.launch import missing_config
 from omgseg.utils.measure import RandomClips, build_model, collate_clips, pad_training_to
 from omgseg.utils.op_count import OPTIMIZER, count_step
 
@@ -37,9 +37,8 @@ def main(argv=None) -> None:
                    help='read no weight or class-embedding file')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = p.parse_args(argv)
-    if not os.path.isfile(args.config):
-        p.error(f'config {args.config} does not exist; give the path of a config file, e.g. '
-                f'configs/toy/omgseg_tiny_toy-coco-panoptic.py.')
+    if problem := missing_config(args.config):
+        p.error(problem)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)

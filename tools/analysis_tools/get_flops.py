@@ -14,13 +14,13 @@ issue 14; the counting convention behind it is not stated there).
 from __future__ import annotations
 
 import argparse
-import os
 
 import torch
 from mmengine.config import Config, DictAction
 
 import omgseg.register  # noqa: F401  (registers modules)
 from omgseg.utils.flops import count_flops
+from omgseg.utils.launch import missing_config
 from omgseg.utils.measure import build_model
 
 
@@ -39,9 +39,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
     args = parser.parse_args()
-    if not os.path.isfile(args.config):
-        parser.error(f'config {args.config} does not exist; give the path of a config file, e.g. '
-                     f'configs/toy/omgseg_tiny_toy-coco-panoptic.py.')
+    if problem := missing_config(args.config):
+        parser.error(problem)
     if min(args.shape) < 32 or args.frames < 1:
         parser.error(f'--shape needs H, W >= 32 and --frames >= 1, got {args.shape} '
                      f'and {args.frames}.')
