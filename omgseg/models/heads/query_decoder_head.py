@@ -13,8 +13,8 @@ from mmdet.models.layers import (Mask2FormerTransformerDecoder, SinePositionalEn
 from mmengine.model import BaseModule, caffe2_xavier_init
 from torch import nn
 
-from omgseg.models.layers import (SpatialAttentionPrior, build_mlp, check_compile, check_with_cp,
-                                  checkpoint_layers, compile_layers, mask_pool)
+from omgseg.models.layers import (MaskWindow, SpatialAttentionPrior, build_mlp, check_compile,
+                                  check_with_cp, checkpoint_layers, compile_layers, mask_pool)
 from omgseg.models.text.classifier import ORIGINAL_LOGIT_SCALE
 from omgseg.registry import MODELS
 from omgseg.vocab import vocabulary_from
@@ -89,6 +89,12 @@ class OMGQueryHead(BaseModule):
             ``anchors``, learned anchors for the object queries. Without it a point prompt's
             query learns only slowly to look at the thing under the point. ``None`` (the
             original) adds nothing; the toy co-training job uses it for prompts.
+        mask_window: optional ``dict(sigma=...)``: every query predicts, in every prediction
+            set, where its object is and how far it reaches, and a Gaussian window there is
+            added to its mask logits (:class:`MaskWindow`; reference points: learned anchors
+            for object queries, ``query_ref`` for prompts). A mask is otherwise a dot product
+            with pixel features that two objects of one class nearly share, and one query
+            then covers both. ``None`` (the original) adds nothing.
         with_cp: activation checkpointing in training of every transformer-decoder layer and,
             unless ``pixel_decoder.with_cp`` says otherwise, of the pixel decoder's encoder
             layers (less memory for about one more forward of them; same gradients).
@@ -109,7 +115,7 @@ class OMGQueryHead(BaseModule):
                  logit_scale: float = ORIGINAL_LOGIT_SCALE,
                  prompt_encoder: dict | None = None, mask_prompt_first_layer: bool = True,
                  pixel_pos_encoding: dict | None = None, spatial_prior: dict | None = None,
-                 with_cp: bool = False,
+                 mask_window: dict | None = None, with_cp: bool = False,
                  compile_decoder: bool | dict = False, init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg=init_cfg)
         num_things_classes, num_stuff_classes, class_names = _class_counts(
@@ -166,6 +172,14 @@ class OMGQueryHead(BaseModule):
             except TypeError as err:  # an unknown keyword: name the setting
                 raise ValueError(f'panoptic_head.spatial_prior={spatial_prior!r}: {err}; it '
                                  f'takes sigma and anchors.') from err
+        self.mask_window = None
+        if mask_window is not None:
+            try:
+                self.mask_window = MaskWindow(feat_channels=feat_channels,
+                                              num_queries=num_queries, **mask_window)
+            except TypeError as err:  # an unknown keyword: name the setting
+                raise ValueError(f'panoptic_head.mask_window={mask_window!r}: {err}; it takes '
+                                 f'sigma.') from err
         self.query_embed = nn.Embedding(num_queries, feat_channels)
         self.query_feat = nn.Embedding(num_queries, feat_channels)
         self.level_embed = nn.Embedding(num_transformer_feat_level, feat_channels)
@@ -240,19 +254,23 @@ class OMGQueryHead(BaseModule):
             unused = self.query_feat.weight.sum() + self.query_embed.weight.sum()
             if self.spatial_prior is not None and self.spatial_prior.anchors is not None:
                 unused = unused + self.spatial_prior.anchors.weight.sum()
+            if self.mask_window is not None:
+                unused = unused + self.mask_window.anchors.weight.sum()
             return unused * 0.0
         if self.prompt_encoder is None:
             return None
         return sum(p.sum() for p in self.prompt_encoder.parameters()) * 0.0
 
     def _prediction(self, query: torch.Tensor, mask_features: torch.Tensor,
-                    attn_size: tuple[int, int]) -> dict[str, torch.Tensor]:
+                    attn_size: tuple[int, int],
+                    window_ref: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Mask predictions from the current queries (the class heads run in :meth:`_classify`).
 
         Args:
             query: (B, Q, C) decoder state.
             mask_features: (B, T, C, H, W) stride-4 pixel features.
             attn_size: (h, w) of the memory level the next layer attends to.
+            window_ref: with ``mask_window``, the queries' reference points (B, Q, 2).
 
         Returns:
             dict with ``mask`` (B, Q, T, H, W) logits, ``attn_mask`` (B * nH, Q, T * h * w)
@@ -261,6 +279,8 @@ class OMGQueryHead(BaseModule):
         """
         out = self.transformer_decoder.post_norm(query)
         mask = torch.einsum('bqc,btchw->bqthw', self.mask_embed(out), mask_features)
+        if window_ref is not None:
+            mask = mask + self.mask_window(out, window_ref, mask.shape[-2:], mask.shape[2])
         pooled = mask_pool(mask_features, mask.detach())                       # (B, Q, C)
         b, q, t, h, w = mask.shape
         small = F.interpolate(mask.detach().flatten(0, 2)[:, None], size=attn_size,
@@ -297,8 +317,9 @@ class OMGQueryHead(BaseModule):
             queries: optional (content, positional) queries (B, Q', C) each, e.g. encoded
                 prompts; the learned object queries are used when ``None``.
             self_attn_mask: optional (B*nH, Q', Q') bool, True = not attended.
-            query_ref: with ``spatial_prior``, the reference points (B, Q', 2) (x, y) of
-                ``queries`` normalised to the padded input; required with both.
+            query_ref: with ``spatial_prior`` or ``mask_window``, the reference points
+                (B, Q', 2) (x, y) of ``queries`` normalised to the padded input; required with
+                either.
 
         Returns:
             One prediction dict per set (before the first layer and after each layer, 10 for
@@ -327,17 +348,21 @@ class OMGQueryHead(BaseModule):
             query_pos = self.query_embed.weight[None].expand(b, -1, -1)
         else:
             query, query_pos = queries
+        if queries is not None and query_ref is None:
+            for name in ('spatial_prior', 'mask_window'):
+                if getattr(self, name) is not None:
+                    raise ValueError(f'panoptic_head.{name} needs the reference points of '
+                                     f'given queries (query_ref); pass them with the queries.')
+        window_ref = None
+        if self.mask_window is not None:
+            window_ref = self.mask_window.anchor_points(b) if queries is None else query_ref
         prior, biases = self.spatial_prior, None
         if prior is not None:
-            if queries is None:
-                query_ref = prior.anchor_points(b)
-            elif query_ref is None:
-                raise ValueError('panoptic_head.spatial_prior needs the reference points of '
-                                 'given queries (query_ref); pass them with the queries.')
-            if query_ref is not None:
-                biases = [prior.bias(query_ref, size, t, self.num_heads) for size in sizes]
+            ref = prior.anchor_points(b) if queries is None else query_ref
+            if ref is not None:
+                biases = [prior.bias(ref, size, t, self.num_heads) for size in sizes]
         cycle = self.level_cycle
-        preds = [self._prediction(query, mask_features, sizes[cycle[0]])]
+        preds = [self._prediction(query, mask_features, sizes[cycle[0]], window_ref)]
         for i, layer in enumerate(self.transformer_decoder.layers):
             lvl = cycle[i % len(cycle)]
             attn_mask = preds[-1]['attn_mask']
@@ -349,6 +374,6 @@ class OMGQueryHead(BaseModule):
                           key_pos=key_pos[lvl], cross_attn_mask=attn_mask,
                           self_attn_mask=self_attn_mask, key_padding_mask=None)
             preds.append(self._prediction(query, mask_features,
-                                          sizes[cycle[(i + 1) % len(cycle)]]))
+                                          sizes[cycle[(i + 1) % len(cycle)]], window_ref))
         self._classify(preds)
         return preds

@@ -239,9 +239,59 @@ def test_spatial_prior_without_anchors_is_for_prompts_only(head, embed_path):
     assert prompts_only.unused_parameters_term(prompted=True) is not None
 
 
-@pytest.mark.parametrize('cfg, message', [
-    (dict(sigma=0), r'spatial_prior\.sigma must be > 0, got 0'),
-    (dict(sigam=0.1), r"spatial_prior=\{'sigam': 0\.1\}: .*sigam.*takes sigma and anchors")])
-def test_spatial_prior_settings_are_checked(embed_path, cfg, message):
+@pytest.mark.parametrize('setting, cfg, message', [
+    ('spatial_prior', dict(sigma=0), r'spatial_prior\.sigma must be > 0, got 0'),
+    ('spatial_prior', dict(sigam=0.1),
+     r"spatial_prior=\{'sigam': 0\.1\}: .*sigam.*takes sigma and anchors"),
+    ('mask_window', dict(sigma=0), r'mask_window\.sigma must be > 0, got 0'),
+    ('mask_window', dict(width=0.1), r"mask_window=\{'width': 0\.1\}: .*width.*takes sigma")])
+def test_spatial_settings_are_checked(embed_path, setting, cfg, message):
     with pytest.raises(ValueError, match=message):
-        _build_head(embed_path, spatial_prior=cfg)
+        _build_head(embed_path, **{setting: cfg})
+
+
+def test_mask_window_shapes_every_mask_around_its_reference(head, embed_path):
+    torch.manual_seed(0)
+    window_head = _build_head(embed_path, mask_window=dict(sigma=0.3))
+    missing, unexpected = window_head.load_state_dict(head.state_dict(), strict=False)
+    assert sorted(missing) == ['mask_window.anchors.weight', 'mask_window.head.bias',
+                               'mask_window.head.weight'] and not unexpected
+    feats = backbone_features(2)
+    with torch.no_grad():
+        plain, windowed = head(feats, num_frames=2), window_head(feats, num_frames=2)
+    # before any layer the queries are the same: the masks differ by the window alone, centred
+    # on each object query's anchor, sigma wide (the window's head starts at zero)
+    side = SIZE // 4
+    grid = (torch.arange(side) + 0.5) / side
+    anchors = window_head.mask_window.anchor_points(1)[0]
+    for q in range(Q):
+        ax, ay = anchors[q].tolist()
+        want = -0.5 * (((grid[None, :] - ax) / 0.3) ** 2 + ((grid[:, None] - ay) / 0.3) ** 2)
+        got = windowed[0]['mask'][0, q] - plain[0]['mask'][0, q]               # (T, H, W)
+        torch.testing.assert_close(got, want.expand(2, -1, -1), rtol=1e-4, atol=1e-4)
+    # prompts: the window sits on the caller's points; without them the head says so
+    content, pos = torch.randn(1, 2, C), torch.randn(1, 2, C)
+    points = torch.tensor([[[0.1, 0.1], [0.9, 0.6]]])
+    with torch.no_grad():
+        ref_plain = head([f[:1] for f in feats], num_frames=1,
+                         queries=(content, pos))
+        prompted = window_head([f[:1] for f in feats], num_frames=1, queries=(content, pos),
+                               query_ref=points)
+    diff = prompted[0]['mask'][0, :, 0] - ref_plain[0]['mask'][0, :, 0]       # (2, H, W)
+    peaks = [divmod(int(d.argmax()), side) for d in diff]
+    assert peaks == [(int(0.1 * side), int(0.1 * side)), (int(0.6 * side), int(0.9 * side))]
+    with pytest.raises(ValueError, match='mask_window needs the reference points'):
+        window_head([f[:1] for f in feats], num_frames=1, queries=(content, pos))
+
+
+def test_mask_window_learns_and_its_anchors_stay_in_the_graph_for_prompts(embed_path):
+    torch.manual_seed(0)
+    window_head = _build_head(embed_path, mask_window=dict(sigma=0.3)).train()
+    window_head(backbone_features(1), num_frames=1)[-1]['mask'].square().mean().backward()
+    assert window_head.mask_window.head.weight.grad.abs().sum() > 0
+    anchors = window_head.mask_window.anchors.weight
+    assert anchors.grad.abs().sum() > 0
+    anchors.grad = None
+    window_head.unused_parameters_term(prompted=True).backward()
+    assert anchors.grad is not None and not anchors.grad.any()
+
