@@ -67,8 +67,15 @@ def flat_feats(feats: list[torch.Tensor]) -> list[torch.Tensor]:
     return [f.contiguous() for f in feats]
 
 
+# Class logits are 100 x a float32 cosine: a rounding step of the cosine (~1e-7) is ~1e-5 in
+# the logit, and CPUs with other vector units round the same sums a few steps apart (2e-5
+# seen on an AVX-512 machine against the fixture's). Every other output keeps ATOL.
+CLS_ATOL = 10 * ATOL
+
+
 def assert_close(ours: torch.Tensor, theirs: torch.Tensor, what: str) -> None:
-    torch.testing.assert_close(ours, theirs, atol=ATOL, rtol=0, msg=lambda m: f'{what}: {m}')
+    atol = CLS_ATOL if 'class logits' in what else ATOL
+    torch.testing.assert_close(ours, theirs, atol=atol, rtol=0, msg=lambda m: f'{what}: {m}')
 
 
 def test_default_temperature_is_the_originals(fx, head):
@@ -124,4 +131,4 @@ def test_temperature_100_misses_the_original(fx):
     with torch.no_grad():
         cls = head100(flat_feats(case['feats']), num_frames=1)[-1]['cls']
     gap = (cls - case['cls']).abs().max().item()
-    assert gap > 10 * ATOL, gap
+    assert gap > 10 * CLS_ATOL, gap
