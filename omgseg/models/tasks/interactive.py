@@ -92,8 +92,8 @@ class InteractiveTask:
         boxes, kinds, shapes, counts = batch_prompts(data_samples, inputs.device)
         content, positional, attn = ctx.head.encode_prompts(boxes, kinds, shapes)
         feats = ctx.features(inputs)
-        # each prompt's reference point (a spatial prior's centre): the point, or the box
-        # centre, normalised to the padded input
+        # each prompt's reference point (where the spatial prior and the mask window start):
+        # the point, or the box centre, normalised to the padded input
         canvas = boxes.new_tensor([inputs.shape[-1], inputs.shape[-2]])
         ref = (boxes[..., :2] + boxes[..., 2:]) / 2 / canvas
         preds = ctx.head(feats, inputs.shape[1], queries=(content, positional),
