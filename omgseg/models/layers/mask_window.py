@@ -6,7 +6,7 @@ import math
 import torch
 from torch import nn
 
-from .spatial_prior import grid_points
+from .spatial_prior import anchor_points, cell_centres, reset_grid_anchors
 
 # bounds of the predicted log-scale change: a window between e^-4 and e^3 times the initial
 # width (at sigma=0.5: 0.009 to 10 of the side), so no query can shrink to nothing or overflow
@@ -56,14 +56,13 @@ class MaskWindow(nn.Module):
     def init_weights(self) -> None:
         """Anchors on a grid over the canvas; the head at zero (windows start at the
         reference, ``sigma`` wide, still)."""
-        with torch.no_grad():
-            self.anchors.weight.copy_(torch.logit(grid_points(self.anchors.num_embeddings)))
+        reset_grid_anchors(self.anchors)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 
     def anchor_points(self, batch: int) -> torch.Tensor:
         """Reference points of the object queries: (B, Q, 2) (x, y) in (0, 1)."""
-        return self.anchors.weight.sigmoid()[None].expand(batch, -1, -1)
+        return anchor_points(self.anchors, batch)
 
     def forward(self, out: torch.Tensor, ref: torch.Tensor, size: tuple[int, int],
                 frames: int) -> torch.Tensor:
@@ -85,8 +84,8 @@ class MaskWindow(nn.Module):
         t = torch.arange(frames, device=out.device, dtype=torch.float32) - (frames - 1) / 2
         centre_t = centre[:, :, None] + pred[:, :, None, 4:] * t[:, None]      # (B, Q, T, 2)
         h, w = size
-        ys = (torch.arange(h, device=out.device, dtype=torch.float32) + 0.5) / h
-        xs = (torch.arange(w, device=out.device, dtype=torch.float32) + 0.5) / w
+        ys = cell_centres(h, device=out.device, dtype=torch.float32)
+        xs = cell_centres(w, device=out.device, dtype=torch.float32)
         dx = (xs - centre_t[..., :1]) * inv_sigma[:, :, None, :1]              # (B, Q, T, W)
         dy = (ys - centre_t[..., 1:]) * inv_sigma[:, :, None, 1:]              # (B, Q, T, H)
         window = -0.5 * (dy[..., :, None] ** 2 + dx[..., None, :] ** 2)

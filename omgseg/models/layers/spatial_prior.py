@@ -23,6 +23,22 @@ def grid_points(n: int) -> torch.Tensor:
     return torch.tensor(pts, dtype=torch.float32)
 
 
+def cell_centres(n: int, *, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """Centres of ``n`` cells along a side, normalised to it: (n,) ``(i + 0.5) / n``."""
+    return (torch.arange(n, device=device, dtype=dtype) + 0.5) / n
+
+
+def reset_grid_anchors(anchors: nn.Embedding) -> None:
+    """Learned reference points ``(Q, 2)``, stored as logits, put on a grid over the canvas."""
+    with torch.no_grad():
+        anchors.weight.copy_(torch.logit(grid_points(anchors.num_embeddings)))
+
+
+def anchor_points(anchors: nn.Embedding, batch: int) -> torch.Tensor:
+    """Learned reference points stored as logits: (B, Q, 2) (x, y) in (0, 1)."""
+    return anchors.weight.sigmoid()[None].expand(batch, -1, -1)
+
+
 class SpatialAttentionPrior(nn.Module):
     """Adds ``-d^2 / (2 sigma^2)`` to every cross-attention logit of a query, ``d`` the
     distance between the key's cell centre and the query's reference point, in coordinates
@@ -54,15 +70,14 @@ class SpatialAttentionPrior(nn.Module):
     def init_weights(self) -> None:
         """Anchors on a grid over the canvas (logits of the grid points)."""
         if self.anchors is not None:
-            with torch.no_grad():
-                self.anchors.weight.copy_(torch.logit(grid_points(self.anchors.num_embeddings)))
+            reset_grid_anchors(self.anchors)
 
     def anchor_points(self, batch: int) -> torch.Tensor | None:
         """Reference points of the object queries: (B, Q, 2) (x, y) in (0, 1), or ``None``
         without anchors."""
         if self.anchors is None:
             return None
-        return self.anchors.weight.sigmoid()[None].expand(batch, -1, -1)
+        return anchor_points(self.anchors, batch)
 
     def bias(self, ref: torch.Tensor, size: tuple[int, int], frames: int,
              num_heads: int) -> torch.Tensor:
@@ -78,8 +93,8 @@ class SpatialAttentionPrior(nn.Module):
             (B * nH, Q, T * h * w) float in ``ref``'s dtype.
         """
         h, w = size
-        ys = (torch.arange(h, device=ref.device, dtype=ref.dtype) + 0.5) / h
-        xs = (torch.arange(w, device=ref.device, dtype=ref.dtype) + 0.5) / w
+        ys = cell_centres(h, device=ref.device, dtype=ref.dtype)
+        xs = cell_centres(w, device=ref.device, dtype=ref.dtype)
         dx2 = (xs[None, None, :] - ref[..., :1]) ** 2                    # (B, Q, w)
         dy2 = (ys[None, None, :] - ref[..., 1:]) ** 2                    # (B, Q, h)
         logits = -(dy2[..., :, None] + dx2[..., None, :]) / (2 * self.sigma ** 2)
